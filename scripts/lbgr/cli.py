@@ -1,0 +1,53 @@
+"""Command line: python -m lbgr {build,validate,schemas} (nox sessions call these)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import paths
+from .build import EXIT_FAILED, EXIT_OK, EXIT_USAGE, build
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lbgr", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="raw report files -> validated data package")
+    b.add_argument("--raw", type=Path, default=paths.RAW, help="folder of raw report files (default data/raw)")
+    b.add_argument("--out", type=Path, default=paths.ROOT, help="package folder to write (default: this repository)")
+    b.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core for large corpora)")
+    v = sub.add_parser("validate", help="validate a built package (frictionless, pandera, content rules)")
+    v.add_argument("package", type=Path, nargs="?", default=paths.ROOT)
+    sub.add_parser("schemas", help="regenerate schemas/*.schema.json from schemas/fields and schemas/resources")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code else EXIT_OK
+
+    if args.command == "build":
+        n_files = len(list(args.raw.iterdir())) if args.raw.is_dir() else 0
+        jobs = args.jobs or (os.cpu_count() or 1 if n_files > 50 else 1)
+        return build(args.raw, args.out, jobs=jobs)
+    if args.command == "validate":
+        from .validate import validate_package
+
+        result = validate_package(args.package)
+        for w in result.warnings:
+            print(f"warning: {w}")
+        for e in result.errors:
+            print(f"invalid: {e}")
+        print("valid" if result.ok else f"INVALID: {len(result.errors)} errors")
+        return EXIT_OK if result.ok else EXIT_FAILED
+    if args.command == "schemas":
+        from .schema_registry import write_table_schemas
+
+        for p in write_table_schemas(paths.SCHEMAS):
+            print(p.relative_to(paths.ROOT))
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

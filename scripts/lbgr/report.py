@@ -1,0 +1,175 @@
+"""One report, end to end: decoded text → normalised body → metadata, sections, paragraphs.
+
+``process_text`` is a pure function of its inputs, so reports can be processed in any order
+and in parallel; a report that cannot be read raises ``ReportRejected`` with a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from .context import Context
+from .furniture import FurnitureRules, split_furniture
+from .metadata import read_metadata, self_reference_suffix
+from .model import ReportDoc
+from .normalize import normalize_lines
+from .structure import sections_and_paragraphs
+
+ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
+
+
+class ReportRejected(Exception):
+    """A file that cannot become a report row; the message says why."""
+
+
+@dataclass
+class ReportResult:
+    doc: ReportDoc
+    tables: dict[str, list[dict]]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _place(meta, lines: list[str], body: str, ctx: Context):
+    """(jurisdiction as named, Division or None, warnings)."""
+    idx = ctx.divisions
+    warnings: list[str] = []
+    name = ""
+    for text in (meta.issuer, meta.place_name):
+        names = idx.names_in(text) if text else []
+        if names:
+            name = names[-1]  # addresses run from the widest to the narrowest unit
+            break
+    if not name and meta.place_name:
+        warnings.append(f"place '{meta.place_name}' in the title is not in the division reference")
+        return meta.place_name, None, warnings
+    if not name:
+        start = 0 if meta.title_line is None else meta.title_line + 1
+        suffix = self_reference_suffix(lines, start)
+        if suffix:
+            counts = Counter(n for n in idx.names_in(body) if n.endswith(suffix) and len(n) >= 3)
+            ranked = counts.most_common(2)
+            if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+                name = ranked[0][0]
+                warnings.append(f"jurisdiction '{name}' read from the body ({ranked[0][1]} mentions)")
+    if not name:
+        warnings.append("no place found: jurisdiction and division code are empty")
+        return "", None, warnings
+    division, reason = idx.resolve(name, meta.title + "\n" + body)
+    if division is None or "ambiguous" in reason:
+        warnings.append(reason)
+    return name, division, warnings
+
+
+def _element_flags(sections, body: str, part_rows: list[dict[str, str]]) -> dict[str, object]:
+    in_headings = set()
+    for s in sections:
+        if s.level == 1 and s.elements:
+            in_headings.update(s.elements.split())
+    out: dict[str, object] = {}
+    for code, name in ELEMENTS.items():
+        if code in in_headings:
+            evidence = "heading"
+        elif any(r["element_code"] == code and r["evidence"] == "keyword" and re.search(r["pattern"], body)
+                 for r in part_rows):
+            evidence = "keyword"
+        else:
+            evidence = "none"
+        out[f"has_{name}"] = evidence != "none"
+        out[f"{name}_evidence"] = evidence
+    return out
+
+
+def make_report_id(code: str, year: int, issuer_type: str, issuer: str, body: str, with_digest: bool = False) -> str:
+    base = f"{code or '000000'}-{year}"
+    if code and issuer_type != "department" and not with_digest:
+        return base
+    digest = hashlib.sha256((issuer + "\n" + body).encode("utf-8")).hexdigest()[:6]
+    return f"{base}-{digest}"
+
+
+def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
+                 with_digest: bool = False) -> ReportResult:
+    """Process one decoded report. ``with_digest`` forces the body digest into the report ID
+    (the build asks for it when two different reports would otherwise share an ID)."""
+    lines = normalize_lines(text)
+    if not lines:
+        raise ReportRejected("the file holds no text")
+    rules = FurnitureRules.from_rows(ctx.codebook("furniture"))
+    body_lines, furniture = split_furniture(lines, rules)
+    if not body_lines:
+        raise ReportRejected("the file holds only page furniture, no report text")
+    body = "\n".join(body_lines)
+    meta = read_metadata(body_lines)
+    warnings = list(meta.warnings)
+    if meta.report_year is None:
+        raise ReportRejected("no reported year: neither the title nor the opening names one")
+
+    jurisdiction, division, place_warnings = _place(meta, body_lines, body, ctx)
+    warnings += place_warnings
+    issuer, issuer_source = meta.issuer, meta.issuer_source
+    if not issuer and jurisdiction:
+        issuer, issuer_source = jurisdiction + "人民政府", "jurisdiction"
+    issuer_type = meta.issuer_type if meta.issuer else "government"
+    code = division.division_code if division else ""
+    report_id = make_report_id(code, meta.report_year, issuer_type, issuer, body, with_digest)
+
+    offsets = [0]
+    for line in body_lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    first_line = 0 if meta.title_line is None else meta.title_line + 1
+    end_of_sections = offsets[meta.signature_line] if meta.signature_line is not None else len(body)
+    part_rows = ctx.codebook("part_types")
+    sections, paragraphs = sections_and_paragraphs(
+        report_id, body, first_line, end_of_sections, part_rows, meta.title)
+    if len(sections) == 1:
+        warnings.append("no headings found (一、 / (一) / 一是): sections hold only the whole document")
+
+    publish_date = furniture.meta.get("publish_date")
+    on_time = None
+    if publish_date:
+        on_time = dt.date.fromisoformat(publish_date) <= dt.date(meta.report_year + 1, 3, 31)
+    if division is not None:
+        admin_level = division.division_level
+    elif meta.place_source == "national":
+        admin_level = "national"
+    else:
+        admin_level = None
+
+    row = {
+        "report_id": report_id,
+        "title": meta.title,
+        "issuer": issuer,
+        "issuer_source": issuer_source or None,
+        "issuer_type": issuer_type,
+        "jurisdiction": jurisdiction,
+        "jurisdiction_full": division.full_name if division else "",
+        "division_code": code,
+        "province": division.province if division else "",
+        "prefecture": division.prefecture if division else "",
+        "admin_level": admin_level,
+        "report_year": meta.report_year,
+        "publish_date": publish_date,
+        "publisher": furniture.meta.get("publisher", ""),
+        "signed_by": meta.signed_by,
+        "signed_date": meta.signed_date,
+        "published_on_time": on_time,
+        **_element_flags(sections, body, part_rows),
+        "char_count": len(body),
+        "n_sections": len(sections) - 1,
+        "n_paragraphs": len(paragraphs),
+        "body_path": f"data/bodies/{report_id}.txt",
+        "body_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        "source_file": source_file,
+        "source_sha256": source_sha256,
+    }
+    doc = ReportDoc(report_id=report_id, body=body, sections=sections, paragraphs=paragraphs, meta=row)
+    tables = {
+        "reports": [row],
+        "sections": [asdict(s) for s in sections],
+        "paragraphs": [asdict(p) for p in paragraphs],
+    }
+    return ReportResult(doc=doc, tables=tables, warnings=warnings)

@@ -1,0 +1,244 @@
+"""The heading grammar: sections (a tree of headings) and paragraphs of a normalised body.
+
+Markers, from the outermost kind to the innermost:
+
+- ``cn_dun``      一、 at the start of a line (a part, level 1);
+- ``cn_paren``    (一) at the start of a line;
+- ``arabic_dot``  1. or 1、 at the start of a line;
+- ``arabic_paren``(1) at the start of a line;
+- ``circled``     ① at the start of a line;
+- ``cn_shi``      一是 … 二是 …, leading a paragraph or inside one after a clause break.
+
+A marker opens a section under the nearest open section of an outer kind, so levels are depths
+in the tree: a report that puts 一是 paragraphs directly under its parts gets them at level 2,
+one that has (一) headings in between gets them at level 3. A marker is accepted only when its
+number continues the sequence of its siblings (一 first, then 二 …), which keeps words such as
+统一是 or a stray 三、 from becoming headings. An 一是 list that starts inside a paragraph ends with
+that paragraph; one that leads a paragraph runs on until the next sibling or outer heading.
+
+A heading stands on its own line, or runs into its paragraph and ends at the first 。 (；/; for
+一是 items).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .numerals import cn_small_int
+
+RANK = {"document": 0, "cn_dun": 1, "cn_paren": 2, "arabic_dot": 3, "arabic_paren": 4, "circled": 5, "cn_shi": 6}
+_CN = "[一二三四五六七八九十]{1,3}"
+LINE_MARKERS = [
+    ("cn_dun", re.compile(rf"^({_CN})、")),
+    ("cn_paren", re.compile(rf"^[(（]({_CN})[)）]")),
+    ("arabic_dot", re.compile(r"^(\d{1,2})(?:[.．](?!\d)|、)")),
+    ("arabic_paren", re.compile(r"^[(（](\d{1,2})[)）]")),
+    ("circled", re.compile(r"^([①-⑳])")),
+]
+SHI_MARKER = re.compile(rf"(?:^|(?<=[。；;：:，,！？!?]))({_CN})是", re.M)
+_HEADING_END = {"cn_shi": "。；;"}
+_TRIM = "。；;：:，, "
+
+
+@dataclass
+class _Node:
+    marker_type: str
+    ordinal: int
+    marker: str
+    start: int
+    heading_start: int
+    heading_end: int
+    is_run_in: bool
+    parent: _Node | None
+    inline: bool = False  # an 一是 item that began inside a paragraph
+    end: int | None = None
+    children: list[_Node] = field(default_factory=list)
+
+    @property
+    def level(self) -> int:
+        return 0 if self.parent is None else self.parent.level + 1
+
+
+def _ordinal(marker_type: str, num: str) -> int | None:
+    if marker_type in ("arabic_dot", "arabic_paren"):
+        return int(num)
+    if marker_type == "circled":
+        return ord(num) - ord("①") + 1
+    return cn_small_int(num)
+
+
+def _heading_span(body: str, start: int, stop: int, line_end: int, stops: str) -> tuple[int, int, bool]:
+    """(heading_start, heading_end, run_in) for a heading whose text starts at ``start``.
+
+    The heading ends at the first of ``stops`` before ``stop``; it runs in when text follows
+    on the same line.
+    """
+    cut = stop
+    for i in range(start, stop):
+        if body[i] in stops:
+            cut = i
+            break
+    run_in = body[cut + 1:line_end].strip() != "" if cut < stop else stop < line_end
+    end = cut
+    while end > start and body[end - 1] in _TRIM:
+        end -= 1
+    return start, end, run_in
+
+
+class _TreeBuilder:
+    def __init__(self, body: str, end_of_sections: int):
+        self.body = body
+        self.limit = end_of_sections
+        self.root = _Node("document", 0, "", 0, 0, 0, False, None, end=len(body))
+        self.stack: list[_Node] = [self.root]
+
+    def _close_until(self, rank: int, at: int) -> None:
+        while len(self.stack) > 1 and RANK[self.stack[-1].marker_type] >= rank:
+            self.stack.pop().end = at
+
+    def _accepts(self, parent: _Node, marker_type: str, ordinal: int) -> bool:
+        siblings = [c for c in parent.children if c.marker_type == marker_type]
+        return ordinal == (siblings[-1].ordinal + 1 if siblings else 1)
+
+    def _open(self, node: _Node) -> None:
+        node.parent.children.append(node)
+        self.stack.append(node)
+
+    def line(self, start: int, end: int) -> None:
+        text = self.body[start:end]
+        if start >= self.limit:
+            self._close_until(1, self.limit - 1 if self.limit > 0 else 0)
+            return
+        opened_line_marker = False
+        for marker_type, pattern in LINE_MARKERS:
+            m = pattern.match(text)
+            if not m:
+                continue
+            ordinal = _ordinal(marker_type, m.group(1))
+            rank = RANK[marker_type]
+            # The parent is the innermost open section of an outer kind.
+            depth = len(self.stack) - 1
+            while depth > 0 and RANK[self.stack[depth].marker_type] >= rank:
+                depth -= 1
+            parent = self.stack[depth]
+            if ordinal is None or not self._accepts(parent, marker_type, ordinal):
+                continue
+            self._close_until(rank, start - 1)
+            hs, he, run_in = _heading_span(self.body, start + m.end(), end, end, "。")
+            self._open(_Node(marker_type, ordinal, m.group(0), start, hs, he, run_in, parent))
+            opened_line_marker = True
+            break
+        self._shi_items(start, end, skip_to=self.stack[-1].heading_end if opened_line_marker else start)
+
+    def _shi_items(self, start: int, end: int, skip_to: int) -> None:
+        for m in SHI_MARKER.finditer(self.body, skip_to, end):
+            ordinal = cn_small_int(m.group(1))
+            if ordinal is None:
+                continue
+            top = self.stack[-1]
+            at_para_start = m.start() == start
+            if top.marker_type == "cn_shi" and ordinal == top.ordinal + 1:
+                self.stack.pop().end = m.start()
+                parent = self.stack[-1]
+            elif ordinal == 1:
+                parent = top
+            else:
+                continue
+            # A second 一是 list may follow a finished one under the same heading.
+            if ordinal != 1 and not self._accepts(parent, "cn_shi", ordinal):
+                continue
+            item_end = self._next_shi_start(m.end(), end)
+            hs, he, run_in = _heading_span(self.body, m.end(), item_end, end, _HEADING_END["cn_shi"])
+            node = _Node("cn_shi", ordinal, m.group(0), m.start(), hs, he, run_in, parent,
+                         inline=not at_para_start)
+            self._open(node)
+        # 一是 lists that began inside this paragraph end with it.
+        while len(self.stack) > 1 and self.stack[-1].marker_type == "cn_shi" and self.stack[-1].inline:
+            self.stack.pop().end = end
+
+    def _next_shi_start(self, pos: int, end: int) -> int:
+        m = SHI_MARKER.search(self.body, pos, end)
+        return m.start() if m else end
+
+    def finish(self) -> _Node:
+        self._close_until(1, min(self.limit, len(self.body)))
+        return self.root
+
+
+def _walk(node: _Node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+def build_tree(body: str, line_spans: list[tuple[int, int]], first_line: int, end_of_sections: int) -> _Node:
+    """Parse the headings of ``body``; lines before ``first_line`` (title) carry none."""
+    builder = _TreeBuilder(body, end_of_sections)
+    for i, (start, end) in enumerate(line_spans):
+        if i >= first_line:
+            builder.line(start, end)
+    root = builder.finish()
+    # Trailing line breaks are not part of a section.
+    for node in _walk(root):
+        while node.end > node.start and body[node.end - 1] == "\n":
+            node.end -= 1
+    return root
+
+
+def line_spans(body: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    for line in body.split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def classify_part(heading: str, part_rows: list[dict[str, str]]) -> tuple[str, str]:
+    """(part_type, elements) of a level-1 heading from the heading rules of the codebook."""
+    hits = []
+    for row in part_rows:
+        if row["evidence"] == "heading" and re.search(row["pattern"], heading):
+            hits.append((row["element_code"], row["part_type"]))
+    if not hits:
+        return "other", ""
+    elements = " ".join(sorted({code for code, _ in hits}))
+    types = {t for _, t in hits}
+    return (types.pop() if len(types) == 1 else "mixed"), elements
+
+
+def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
+                            part_rows: list[dict[str, str]], title: str):
+    """Rows of the sections and paragraphs tables (as dicts) for one body."""
+    from .model import Paragraph, Section
+
+    spans = line_spans(body)
+    root = build_tree(body, spans, first_line, end_of_sections)
+    nodes = sorted(_walk(root), key=lambda n: (n.start, n.level))
+    ids = {id(n): f"{report_id}-s{i:03d}" for i, n in enumerate(nodes)}
+    sections = []
+    for n in nodes:
+        if n.parent is None:
+            hs = body.find(title) if title else -1
+            heading, hs, he = (title, hs, hs + len(title)) if hs >= 0 else ("", 0, 0)
+            part_type = elements = None
+        else:
+            hs, he = n.heading_start, n.heading_end
+            heading = body[hs:he]
+            part_type, elements = classify_part(heading, part_rows) if n.level == 1 else (None, None)
+        sections.append(Section(
+            section_id=ids[id(n)], report_id=report_id,
+            parent_id=ids[id(n.parent)] if n.parent else None, level=n.level, ordinal=n.ordinal,
+            marker=n.marker, marker_type=n.marker_type, is_run_in=n.is_run_in, heading=heading,
+            heading_char_start=hs, heading_char_end=he, part_type=part_type, elements=elements or None,
+            char_start=n.start, char_end=n.end))
+    paragraphs = []
+    for i, (start, end) in enumerate(spans, 1):
+        deepest = sections[0]
+        for s in sections:
+            if s.char_start <= start and end <= s.char_end and s.level >= deepest.level:
+                deepest = s
+        paragraphs.append(Paragraph(
+            paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id, section_id=deepest.section_id,
+            ordinal=i, text=body[start:end], char_start=start, char_end=end))
+    return sections, paragraphs

@@ -1,0 +1,61 @@
+"""Rows → typed DataFrames in schema column order, and DataFrames → deterministic CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .schema_registry import table_schema
+
+_DTYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string",
+           "date": "string", "datetime": "string", "year": "Int64"}
+
+
+def frame(resource: str, rows: list[dict]) -> pd.DataFrame:
+    fields = table_schema(resource)["fields"]
+    names = [f["name"] for f in fields]
+    df = pd.DataFrame(rows, columns=names)
+    for f in fields:
+        df[f["name"]] = df[f["name"]].astype(_DTYPES[f["type"]])
+    return df
+
+
+def _cell(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` as UTF-8 CSV with ``\\n`` line ends, booleans as true/false, nulls empty."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(df.columns)
+        for row in df.itertuples(index=False, name=None):
+            writer.writerow([_cell(v) for v in row])
+
+
+def read_table(path: Path, resource: str) -> pd.DataFrame:
+    """Read a package CSV with the column types of its schema (dates stay ISO strings)."""
+    fields = table_schema(resource)["fields"]
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    for f in fields:
+        name = f["name"]
+        if name not in df:
+            continue
+        if f["type"] == "boolean":
+            df[name] = df[name].map({"true": True, "false": False}).astype("boolean")
+        elif f["type"] in ("integer", "year"):
+            df[name] = pd.to_numeric(df[name]).astype("Int64")
+        elif f["type"] == "number":
+            df[name] = pd.to_numeric(df[name]).astype("Float64")
+        else:
+            df[name] = df[name].astype("string")
+    return df

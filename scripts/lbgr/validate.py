@@ -1,0 +1,92 @@
+"""Validate a built package in two layers: frictionless (the contract) and pandera + content rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandera.errors
+
+from . import checks, stages
+from .pandera_schemas import dataframe_schema
+from .schema_registry import load_resources, table_schema
+from .tables import read_table
+
+
+@dataclass
+class Validation:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def frictionless_errors(package_dir: Path) -> list[str]:
+    from frictionless import FrictionlessException, Package
+
+    try:
+        report = Package(str(package_dir / "datapackage.json")).validate()
+    except FrictionlessException as exc:
+        return [f"frictionless: datapackage.json: {exc}"]
+    out = []
+    for task in report.tasks:
+        for err in task.errors[:20]:
+            where = f" row {err.row_number}" if getattr(err, "row_number", None) else ""
+            out.append(f"frictionless: {task.name}{where}: {err.message}")
+    out += [f"frictionless: {err.message}" for err in report.errors]
+    return out
+
+
+def load_bodies(package_dir: Path, reports) -> dict[str, str]:
+    bodies = {}
+    for rid, path in zip(reports.report_id, reports.body_path):
+        p = package_dir / path
+        if p.exists():
+            bodies[rid] = p.read_text(encoding="utf-8")
+    return bodies
+
+
+def validate_package(package_dir: Path, use_frictionless: bool = True) -> Validation:
+    package_dir = Path(package_dir)
+    result = Validation()
+    if use_frictionless:
+        result.errors += frictionless_errors(package_dir)
+    specs = load_resources()
+    tables = {}
+    for name, spec in specs.items():
+        path = package_dir / spec["path"]
+        if not path.exists():
+            result.errors.append(f"{name}: {spec['path']} is missing")
+            continue
+        try:
+            df = read_table(path, name)
+        except (ValueError, TypeError) as exc:
+            result.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
+            continue
+        try:
+            dataframe_schema(name).validate(df, lazy=True)
+        except pandera.errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+            for row in cases.head(20).itertuples():
+                result.errors.append(
+                    f"pandera: {name}: column {row.column} check {row.check} failed at row {row.index} (value {row.failure_case!r})")
+        tables[name] = df
+    if result.errors:
+        return result
+    result.errors += checks.foreign_keys(tables, {n: table_schema(n) for n in tables})
+    bodies = load_bodies(package_dir, tables["reports"])
+    errors, warnings = checks.core(tables, bodies)
+    result.errors += errors
+    result.warnings += warnings
+    stages.register_all()
+    for check in stages.CONTENT_CHECKS:
+        result.errors += check(tables, bodies)
+    return result
+
+
+def write_validation_report(result: Validation, path: Path) -> None:
+    path.write_text(json.dumps({"valid": result.ok, "errors": result.errors, "warnings": result.warnings},
+                               ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
