@@ -153,7 +153,7 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, outcomes: list
     for name, spec in specs.items():
         if spec["path"].startswith(paths.TABLES_DIR):
             frames[name] = frame(name, rows.get(name, []))
-    for name, stage in stages.PACKAGE_STAGES:
+    for _name, stage in stages.PACKAGE_STAGES:
         frames.update(stage(frames, ctx))
     for name, df in frames.items():
         write_csv(df, tmp / specs[name]["path"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import full_date_line, ARABIC_DATE, CN_DATE, parse_date_match
+from .dates import ARABIC_DATE, CN_DATE, full_date_line, parse_date_match
 
 _YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})\s*年")
 _TITLE_HINT = re.compile(r"报告|总结")

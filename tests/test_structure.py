@@ -1,0 +1,93 @@
+"""The heading grammar on short snippets (tricky ones included)."""
+
+from conftest import doc_from_text
+
+
+def headings(result, level=None):
+    return [(s.level, s.marker, s.heading) for s in result.doc.sections[1:] if level is None or s.level == level]
+
+
+TITLE = "某县2023年度法治政府建设情况报告"
+OPENING = "2023年,县政府坚持以习近平法治思想为指导,推进法治政府建设取得新成效。现将有关情况报告如下:"
+
+
+def test_standalone_and_run_in_headings_with_both_parenthesis_widths(ctx):
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "（一）强化组织领导", "全年召开会议5次。",
+                      "(二)深化改革。一是优化服务。事项办理提速。二是规范执法,执法更规范。",
+                      "二、存在的问题", "仍有不足:一是认识不到位;二是力量不足。", "三、下一步打算", "继续努力。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [
+        (1, "一、", "主要工作"), (2, "(一)", "强化组织领导"), (2, "(二)", "深化改革"),
+        (3, "一是", "优化服务"), (3, "二是", "规范执法,执法更规范"),
+        (1, "二、", "存在的问题"), (2, "一是", "认识不到位"), (2, "二是", "力量不足"),
+        (1, "三、", "下一步打算"),
+    ]
+    by_heading = {s.heading: s for s in r.doc.sections}
+    assert by_heading["强化组织领导"].is_run_in is False
+    assert by_heading["深化改革"].is_run_in is True
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == ["achievements", "problems", "plans"]
+
+
+def test_paragraph_leading_shi_items_directly_under_a_part_are_level_2_and_nest(ctx):
+    text = "\n".join([TITLE, OPENING, "一、工作情况", "一是深化改革。压缩时限。", "补充说明。",
+                      "二是创新实践。一是打造品牌。二是创新模式。", "三是加强普法。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [
+        (1, "一、", "工作情况"), (2, "一是", "深化改革"), (2, "二是", "创新实践"),
+        (3, "一是", "打造品牌"), (3, "二是", "创新模式"), (2, "三是", "加强普法"),
+    ]
+    first = next(s for s in r.doc.sections if s.heading == "深化改革")
+    # A paragraph-leading item runs on over the unmarked paragraph after it.
+    assert r.doc.body[first.char_start:first.char_end] == "一是深化改革。压缩时限。\n补充说明。"
+
+
+def test_a_second_inline_list_under_the_same_part_restarts(ctx):
+    text = "\n".join([TITLE, OPENING, "一、存在问题及下一步工作重点", "存在不足:一是甲不足;二是乙不足。",
+                      "针对不足,将:一是加强甲。二是加强乙。"])
+    r = doc_from_text(text, ctx)
+    assert [(lvl, m) for lvl, m, _ in headings(r)] == [(1, "一、"), (2, "一是"), (2, "二是"), (2, "一是"), (2, "二是")]
+    part = r.doc.sections[1]
+    assert part.part_type == "mixed" and part.elements == "E2 E4"
+
+
+def test_words_that_look_like_markers_are_not_headings(ctx):
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "推进标准统一是关键,三是一个数字。", "二是没有一是在前。",
+                      "三、跳过了二", "1.25亿元资金到位。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "一、", "主要工作")]
+
+
+def test_arabic_and_circled_markers_nest_below_chinese_ones(ctx):
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "(一)依法决策", "1.完善程序", "(1)公众参与", "①听证", "2、合法性审查"])
+    r = doc_from_text(text, ctx)
+    assert [(lvl, m) for lvl, m, _ in headings(r)] == [(1, "一、"), (2, "(一)"), (3, "1."), (4, "(1)"), (5, "①"), (3, "2、")]
+
+
+def test_sections_nest_and_paragraphs_cover_the_body(ctx):
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "(一)甲", "内容。一是子项。二是子项。", "二、存在的问题", "问题。"])
+    r = doc_from_text(text, ctx)
+    doc = r.doc
+    assert "\n".join(p.text for p in doc.paragraphs) == doc.body
+    by_id = doc.sections_by_id()
+    for s in doc.sections[1:]:
+        parent = by_id[s.parent_id]
+        assert parent.char_start <= s.char_start <= s.char_end <= parent.char_end
+        assert s.level == parent.level + 1
+        assert doc.body[s.heading_char_start:s.heading_char_end] == s.heading
+    para = next(p for p in doc.paragraphs if p.text.startswith("内容"))
+    assert by_id[para.section_id].heading == "甲"  # the deepest section holding the whole paragraph
+
+
+def test_signature_block_is_outside_the_last_part(ctx):
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "内容。", "某县人民政府", "2024年2月16日"])
+    r = doc_from_text(text, ctx)
+    part = r.doc.sections[1]
+    assert not r.doc.body[part.char_start:part.char_end].endswith("2024年2月16日")
+    assert r.tables["reports"][0]["signed_by"] == "某县人民政府"
+    assert r.tables["reports"][0]["signed_date"] == "2024-02-16"
+
+
+def test_no_headings_gives_a_warning_and_a_single_document_section(ctx):
+    r = doc_from_text("\n".join([TITLE, OPENING, "全年工作平稳有序。"]), ctx)
+    assert len(r.doc.sections) == 1 and r.doc.sections[0].heading == TITLE
+    assert any("no headings" in w for w in r.warnings)
