@@ -18,7 +18,8 @@ from pathlib import Path
 
 from . import paths, stages
 from .context import Context
-from .decode import DecodeError, decode_bytes
+from .decode import DecodeError, decode_file
+from .dedupe import find_duplicates
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
 from .package import write_descriptor
 from .report import ReportRejected, ReportResult, process_text
@@ -64,9 +65,10 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
             raise ReportRejected(
                 f"its SHA-256 ({digest[:12]}…) no longer matches its row in sources.csv "
                 f"({expected_sha256[:12]}…): the raw file was changed; restore it or update the manifest")
-        text = decode_bytes(data, path.name)
+        decoded = decode_file(path.name, data)
         t1 = time.perf_counter()
-        result = process_text(text, path.name, digest, ctx, with_digest=with_digest)
+        result = process_text(decoded.text, path.name, digest, ctx, with_digest=with_digest,
+                              source_format=decoded.source_format, source_encoding=decoded.encoding)
         t2 = time.perf_counter()
         outcome.seconds = {"read_decode": t1 - t0, "normalise_structure": t2 - t1}
         for name, stage in stages.PER_REPORT_STAGES:
@@ -104,29 +106,27 @@ def _process_one(arg):
 
 
 def _dedupe(outcomes: list[FileOutcome], manifest: dict, ctx: Context) -> list[FileOutcome]:
-    """Keep one file per distinct body; give colliding IDs of different bodies a digest."""
-    kept: dict[str, FileOutcome] = {}
-    for o in sorted(outcomes, key=lambda o: o.verdict.source_file):
-        if o.result is None:
-            continue
-        sha = o.result.doc.meta["body_sha256"]
-        if sha in kept:
-            first = kept[sha].verdict.source_file
+    """Keep one file per report (see lbgr.dedupe); give colliding IDs of different reports a digest."""
+    accepted = [o for o in outcomes if o.result is not None]
+    items = [(o.verdict.source_file, o.result.doc.report_id, o.result.doc.meta["source_format"], o.result.doc.body,
+              bool(o.result.doc.meta["is_traditional_source"])) for o in accepted]
+    duplicates = find_duplicates(items)
+    for o in accepted:
+        if o.verdict.source_file in duplicates:
+            kept, share = duplicates[o.verdict.source_file]
             o.verdict.verdict = "rejected"
-            o.verdict.reasons = [f"duplicate of {first}: the same report text (body SHA-256 {sha[:12]}…)"]
-            o.result = None
-        else:
-            kept[sha] = o
+            o.verdict.reasons = [f"duplicate of {kept}: the same report ({share:.0%} of this text is in {kept}); kept once"]
+            o.result, o.stage_rows = None, {}
     by_id: dict[str, list[FileOutcome]] = defaultdict(list)
-    for o in kept.values():
-        by_id[o.result.doc.report_id].append(o)
+    for o in outcomes:
+        if o.result is not None:
+            by_id[o.result.doc.report_id].append(o)
     for rid, group in by_id.items():
         if len(group) < 2:
             continue
         for o in group:
             name = o.verdict.source_file
-            path = Path(o.result.doc.meta["source_file"])
-            redo = process_file(ctx.raw_dir / path.name, manifest.get(name, {}).get("source_sha256") or None,
+            redo = process_file(ctx.raw_dir / name, manifest.get(name, {}).get("source_sha256") or None,
                                 ctx, with_digest=True)
             redo.verdict.reasons.append(f"another report also has the ID {rid}; a digest was added to keep IDs unique")
             redo.verdict.verdict = "accepted_with_warnings"
@@ -229,8 +229,8 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
             row = {"source_file": p.name, "source_sha256": sha256_file(p), "source_bytes": str(p.stat().st_size),
                    "source_url": "", "retrieved_date": "", "notes": "added by the build: no manifest row, provenance unknown"}
             outcome = next(o for o in outcomes if o.verdict.source_file == p.name)
-            outcome.verdict.reasons.append("not listed in sources.csv: added with empty provenance (URL, retrieval date)")
-            if outcome.verdict.verdict == "accepted":
+            if outcome.verdict.verdict != "rejected":
+                outcome.verdict.reasons.append("not listed in sources.csv: added with empty provenance (URL, retrieval date)")
                 outcome.verdict.verdict = "accepted_with_warnings"
         manifest_rows[p.name] = row
 

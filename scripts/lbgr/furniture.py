@@ -29,12 +29,15 @@ class FurnitureRules:
     line_patterns: list[tuple[str, re.Pattern]]
     label_kinds: dict[str, str]  # label -> meta_date / meta_source / meta_other
     label_re: re.Pattern
+    anywhere: list[re.Pattern]  # page numbers and watermarks, removed wherever they stand
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, str]]) -> FurnitureRules:
-        line_patterns, label_kinds = [], {}
+        line_patterns, label_kinds, anywhere = [], {}, []
         for row in rows:
-            if row["furniture_kind"].startswith("meta_"):
+            if row["furniture_kind"] in ("page_number", "watermark"):
+                anywhere.append(re.compile(row["pattern"]))
+            elif row["furniture_kind"].startswith("meta_"):
                 for label in row["pattern"].split("|"):
                     label_kinds[label] = row["furniture_kind"]
             else:
@@ -42,7 +45,7 @@ class FurnitureRules:
         # Longest labels first so that 信息来源 is not read as 来源 and 发布时间 not as 时间.
         labels = sorted(label_kinds, key=len, reverse=True)
         label_re = re.compile(r"[【\[]?(" + "|".join(map(re.escape, labels)) + r")\s*[:：]\s*")
-        return cls(line_patterns, label_kinds, label_re)
+        return cls(line_patterns, label_kinds, label_re, anywhere)
 
 
 def parse_labelled(line: str, rules: FurnitureRules) -> list[tuple[str, str]] | None:

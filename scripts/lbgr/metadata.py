@@ -21,7 +21,8 @@ _GOVERNMENT = re.compile(r"人民政府|政府")
 _DEPARTMENT_END = re.compile(r"(局|厅|委员会|办公室|办|中心|署|处)$")
 _NATIONAL = re.compile(r"^(国务院|中华人民共和国|国家)")
 # How a report speaks of itself in its opening: 市政府, 我区, 本县 …
-_SELF_REFERENCE = re.compile(r"(?:我|本|全)?([省市区县州旗盟])(?:人民)?政府|我([省市区县州旗盟])")
+_SELF_FIRST_PERSON = re.compile(r"(?:我|本)([省市区县州旗盟])")
+_SELF_AS_GOVERNMENT = re.compile(r"(?:^|[,，。;；、])\s*(?:\d{4}年度?[,，]?\s*)?([省市区县州旗盟])(?:人民)?政府")
 _OPENING_YEAR = [
     re.compile(r"现将\s*(20\d{2}|19\d{2})\s*年度?.{0,30}?(?:报告|汇报)如下"),
     re.compile(r"^(20\d{2}|19\d{2})\s*年度?(?:以来)?\s*[,，、]"),
@@ -127,11 +128,18 @@ def issuer_type_of(issuer: str) -> str:
 
 
 def self_reference_suffix(lines: list[str], start: int) -> str | None:
-    """The kind of place the report speaks as (市 for 市政府 / 我市), from its opening lines."""
+    """The kind of place the report speaks as: 市 for 我市 / 本市, or for a clause that opens
+    with 市政府; first-person forms anywhere in the body win over the opening's 市政府."""
+    counts: dict[str, int] = {}
+    for line in lines[start:]:
+        for m in _SELF_FIRST_PERSON.finditer(line):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    if counts:
+        return max(counts, key=counts.get)
     for line in lines[start:start + 3]:
-        m = _SELF_REFERENCE.search(line)
+        m = _SELF_AS_GOVERNMENT.search(line)
         if m:
-            return m.group(1) or m.group(2)
+            return m.group(1)
     return None
 
 

@@ -17,9 +17,23 @@ from .furniture import FurnitureRules, split_furniture
 from .metadata import read_metadata, self_reference_suffix
 from .model import ReportDoc
 from .normalize import normalize_lines
+from .repair import remove_noise_lines, to_simplified
 from .structure import sections_and_paragraphs
 
 ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
+_END_OF_TEXT = tuple("。！？!?”」）)")
+
+
+def classify_document(title: str, body: str) -> str | None:
+    """A reason to reject a text that is not an annual rule-of-law report, or None.
+
+    Delegates to the document-type guard (lbgr.doctype) when it is installed."""
+    try:
+        from .doctype import classify_document as classify
+    except ImportError:
+        return None
+    kind, reason = classify(title, body)
+    return None if kind == "rule_of_law_report" else f"not an annual rule-of-law report ({kind}): {reason}"
 
 
 class ReportRejected(Exception):
@@ -47,14 +61,15 @@ def _place(meta, lines: list[str], body: str, ctx: Context):
         warnings.append(f"place '{meta.place_name}' in the title is not in the division reference")
         return meta.place_name, None, warnings
     if not name:
+        # No title names the place: take the division name the body uses most often among
+        # those of the kind of place the report speaks as (我区 / 区政府 → a 区).
         start = 0 if meta.title_line is None else meta.title_line + 1
         suffix = self_reference_suffix(lines, start)
-        if suffix:
-            counts = Counter(n for n in idx.names_in(body) if n.endswith(suffix) and len(n) >= 3)
-            ranked = counts.most_common(2)
-            if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-                name = ranked[0][0]
-                warnings.append(f"jurisdiction '{name}' read from the body ({ranked[0][1]} mentions)")
+        counts = Counter(n for n in idx.names_in(body) if len(n) >= 3 and (suffix is None or n.endswith(suffix)))
+        ranked = counts.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            name = ranked[0][0]
+            warnings.append(f"jurisdiction '{name}' read from the body ({ranked[0][1]} mentions)")
     if not name:
         warnings.append("no place found: jurisdiction and division code are empty")
         return "", None, warnings
@@ -91,20 +106,44 @@ def make_report_id(code: str, year: int, issuer_type: str, issuer: str, body: st
     return f"{base}-{digest}"
 
 
+def _completeness_warnings(row: dict, body_lines: list[str], meta) -> list[str]:
+    out = []
+    last = body_lines[-1]
+    if meta.signature_line is None and not last.endswith(_END_OF_TEXT):
+        out.append(f"the text may be truncated: it ends mid-sentence (…{last[-15:]})")
+    if not row["publish_date"] and not row["signed_date"]:
+        out.append("no date: neither a publication date in a page header nor a signature date")
+    missing = [f"{code} ({name})" for code, name in ELEMENTS.items() if not row[f"has_{name}"]]
+    if missing:
+        out.append("missing required element(s): " + ", ".join(missing))
+    return out
+
+
 def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
-                 with_digest: bool = False) -> ReportResult:
+                 with_digest: bool = False, source_format: str = "txt", source_encoding: str = "") -> ReportResult:
     """Process one decoded report. ``with_digest`` forces the body digest into the report ID
     (the build asks for it when two different reports would otherwise share an ID)."""
+    text, converted = to_simplified(text)
     lines = normalize_lines(text)
     if not lines:
         raise ReportRejected("the file holds no text")
     rules = FurnitureRules.from_rows(ctx.codebook("furniture"))
+    lines, noise = remove_noise_lines(lines, rules.anywhere)
+    if not lines:
+        raise ReportRejected("the file holds only page numbers or watermark lines")
     body_lines, furniture = split_furniture(lines, rules)
     if not body_lines:
         raise ReportRejected("the file holds only page furniture, no report text")
     body = "\n".join(body_lines)
     meta = read_metadata(body_lines)
     warnings = list(meta.warnings)
+    if converted:
+        warnings.append("written in traditional characters: converted to simplified (OpenCC t2s) for parsing")
+    if noise:
+        warnings.append(f"removed {len(noise)} watermark, page-number or repeated banner line(s), e.g. '{noise[0][:30]}'")
+    guard = classify_document(meta.title, "\n".join(body_lines))
+    if guard is not None:
+        raise ReportRejected(guard)
     if meta.report_year is None:
         raise ReportRejected("no reported year: neither the title nor the opening names one")
 
@@ -165,7 +204,11 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         "body_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
         "source_file": source_file,
         "source_sha256": source_sha256,
+        "source_format": source_format,
+        "source_encoding": source_encoding,
+        "is_traditional_source": converted,
     }
+    warnings += _completeness_warnings(row, body_lines, meta)
     doc = ReportDoc(report_id=report_id, body=body, sections=sections, paragraphs=paragraphs, meta=row)
     tables = {
         "reports": [row],

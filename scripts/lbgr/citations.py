@@ -1,0 +1,375 @@
+"""Citations: every 《…》 title in a report body, and the titles nested inside it.
+
+A title is the text between 《 and its matching 》 on one line (a title never spans paragraphs).
+Inside an open 《…》, 〈…〉 and <…> (and a further 《…》) open nested titles, which become rows of
+their own linked to the enclosing title by ``parent_citation_id``. An opener that is never closed
+on its line, and a closer without an opener, are not titles; a 《…》 closed inside an unclosed one
+is kept.
+
+What a title is and what the report does with it are read from four codebooks, so that a
+researcher can correct them without touching this module:
+
+- ``citation_suffixes``: trailing bracket groups split off the title into ``status_suffix``
+  ((草案), (试行)) and ``edition_suffix`` ((2023年版), (2020年本));
+- ``citation_doc_types``: the document type from the end of the title (办法 → measures), in file
+  order, first match wins; a type may carry a default scope (a 法 is always national);
+- ``citation_scope``: national markers, self-references (市政府, 全区) and national titles;
+  province names come from the division reference and the reporting place from ``doc.meta``;
+- ``citation_verbs``: the verb that governs the title (出台 → issued_or_drafted, 落实 →
+  implemented, 废止 → repealed). The governing verb is the one nearest before the title in
+  its clause; see ``governing_verb``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .context import Context
+from .divisions import short_name
+from .model import ReportDoc
+from .stages import PER_REPORT_STAGES
+
+OUTER_OPEN, OUTER_CLOSE = "《", "》"
+# Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
+NESTED_PAIRS = {"〈": "〉", "<": ">", "＜": "＞"}
+CLOSER_OF = {OUTER_OPEN: OUTER_CLOSE, **NESTED_PAIRS}
+
+SENTENCE_BREAKS = "。；;！!？?\n"
+CLAUSE_BREAKS = "，,：:"
+# What may stand between two titles of one list ("印发《A》、《B》和《C》") without ending it.
+LIST_FILLER = re.compile(r"[\s□、和及与或以及]*")
+MASK = "□"
+
+ACTIONS = ("issued_or_drafted", "implemented", "repealed", "cited")
+
+
+# --- finding titles ---------------------------------------------------------------------------
+
+@dataclass
+class _Node:
+    opener: str
+    start: int  # first character inside the brackets
+    end: int = -1  # offset of the closing bracket
+    children: list[_Node] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TitleSpan:
+    start: int
+    end: int
+    opener: str
+    parent: int | None  # index of the enclosing title in the list returned by find_titles
+
+
+def _salvage(node: _Node) -> list[_Node]:
+    """The 《》 titles inside an unclosed node: they stand on their own once it is dropped."""
+    if node.end >= 0 and node.opener == OUTER_OPEN:
+        return [node]
+    out: list[_Node] = []
+    for child in node.children:
+        out += _salvage(child)
+    return out
+
+
+def find_titles(text: str) -> list[TitleSpan]:
+    """Balanced titles of ``text`` in document order (by start offset)."""
+    roots: list[_Node] = []
+    stack: list[_Node] = []
+
+    def drop_all() -> None:
+        while stack:
+            frame = stack.pop()
+            keep = [n for c in frame.children for n in _salvage(c)]
+            (stack[-1].children if stack else roots).extend(keep)
+
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            drop_all()
+        elif ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
+            stack.append(_Node(ch, i + 1))
+        elif stack and ch in (OUTER_CLOSE, *NESTED_PAIRS.values()):
+            match = next((k for k in range(len(stack) - 1, -1, -1) if CLOSER_OF[stack[k].opener] == ch), None)
+            if match is None:
+                continue
+            while len(stack) - 1 > match:  # unclosed openers inside the one being closed
+                frame = stack.pop()
+                stack[-1].children.extend(n for c in frame.children for n in _salvage(c))
+            node = stack.pop()
+            node.end = i
+            target = stack[-1].children if stack else roots
+            if text[node.start:node.end].strip():
+                target.append(node)
+            else:
+                target.extend(node.children)
+    drop_all()
+
+    flat: list[tuple[_Node, _Node | None]] = []
+
+    def walk(node: _Node, parent: _Node | None) -> None:
+        flat.append((node, parent))
+        for c in node.children:
+            walk(c, node)
+
+    for r in roots:
+        walk(r, None)
+    flat.sort(key=lambda pair: pair[0].start)
+    index = {id(n): k for k, (n, _) in enumerate(flat)}
+    return [TitleSpan(n.start, n.end, n.opener, None if p is None else index[id(p)]) for n, p in flat]
+
+
+# --- normalising titles -----------------------------------------------------------------------
+
+_BRACKETS = str.maketrans({"（": "(", "［": "(", "[": "(", "【": "(", "）": ")", "］": ")", "]": ")", "】": ")",
+                           "<": "〈", ">": "〉", "＜": "〈", "＞": "〉", "《": "〈", "》": "〉",
+                           "「": "“", "」": "”", "『": "‘", "』": "’"})
+_YEAR_RANGE = re.compile(r"(\d{4})\s*(?:[-–—―－~～至]+)\s*(\d{4})")
+_TRAILING_GROUP = re.compile(r"\(([^()]*)\)$")
+
+
+def normalize_title(title: str) -> str:
+    """Width, bracket and dash variants unified; the words themselves unchanged.
+
+    Full-width ASCII becomes half-width (NFKC); round and square brackets become ( ); a nested
+    title's brackets (<>, 〈〉, 《》) become 〈〉; a year range takes an ASCII hyphen (2021—2025 →
+    2021-2025); spaces go.
+    """
+    out = unicodedata.normalize("NFKC", title).translate(_BRACKETS)
+    out = re.sub(r"\s+", "", out)
+    return _YEAR_RANGE.sub(r"\1-\2", out)
+
+
+@dataclass(frozen=True)
+class Suffixes:
+    base: str
+    status: str
+    edition: str
+    is_draft: bool
+
+
+# --- rules from the codebooks ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verb:
+    verb: str
+    action: str
+    requires_draft: bool
+
+
+@dataclass
+class CitationRules:
+    doc_types: list[tuple[str, re.Pattern, str]]
+    verbs: list[Verb]
+    status: list[tuple[re.Pattern, bool]]
+    edition: list[re.Pattern]
+    scope_rows: list[tuple[str, str, re.Pattern]]  # (evidence, scope, pattern)
+    provinces: list[str]
+    division_index: object = None
+
+    @classmethod
+    def from_context(cls, ctx: Context) -> CitationRules:
+        return _rules(ctx)
+
+    def split_suffixes(self, normalized: str) -> Suffixes:
+        base, status, edition, is_draft = normalized, [], [], False
+        while True:
+            m = _TRAILING_GROUP.search(base)
+            if not m:
+                break
+            inner = m.group(1)
+            st = next((d for p, d in self.status if p.fullmatch(inner)), None)
+            if st is not None:
+                status.insert(0, inner)
+                is_draft = is_draft or st
+            elif any(p.fullmatch(inner) for p in self.edition):
+                edition.insert(0, inner)
+            else:
+                break
+            base = base[:m.start()]
+        return Suffixes(base, " ".join(status), " ".join(edition), is_draft)
+
+    def doc_type(self, base: str) -> tuple[str, str]:
+        """(doc_type, default scope) from the title's ending, trailing bracket groups removed."""
+        stem = base
+        while (m := _TRAILING_GROUP.search(stem)) and m.start() > 0:
+            stem = stem[:m.start()]
+        for code, pattern, default_scope in self.doc_types:
+            if pattern.search(stem):
+                return code, default_scope
+        return "other", ""
+
+
+def _truthy(value: str) -> bool:
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+@lru_cache(maxsize=8)
+def _rules(ctx: Context) -> CitationRules:
+    doc_types = [(r["doc_type"], re.compile(r["pattern"]), r.get("default_scope", "") or "")
+                 for r in ctx.codebook("citation_doc_types")]
+    verbs = sorted((Verb(r["verb"], r["citation_action"], _truthy(r["requires_draft"]))
+                    for r in ctx.codebook("citation_verbs")), key=lambda v: -len(v.verb))
+    status, edition = [], []
+    for r in ctx.codebook("citation_suffixes"):
+        if r["suffix_kind"] == "status":
+            status.append((re.compile(r["pattern"]), _truthy(r["is_draft"])))
+        else:
+            edition.append(re.compile(r["pattern"]))
+    scope_rows = [(r["scope_evidence"], r["doc_scope"], re.compile(r["pattern"]))
+                  for r in ctx.codebook("citation_scope")]
+    index = ctx.divisions
+    provinces: set[str] = set()
+    for d in index.divisions:
+        if d.division_level == "province":
+            provinces.update({d.name, short_name(d.name)})
+    return CitationRules(doc_types, verbs, status, edition, scope_rows,
+                         sorted(provinces, key=len, reverse=True), index)
+
+
+# --- what the report does with a title --------------------------------------------------------
+
+def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | None:
+    """The verb that governs a title, given the text before it (earlier titles masked by □).
+
+    The search stays in the title's sentence and, within it, in its clause; a clause that holds
+    nothing but earlier titles and list words (、 和 及) continues the list, so the search moves
+    to the clause before (出台《A》,《B》). In the clause, the verb nearest the title wins; a
+    verb followed by 的 is attributive (新颁布的《行政处罚法》: the report did not issue it) and
+    is skipped, as is a verb that the codebook allows only before draft titles (完成…(草案)).
+    """
+    cut = max(window.rfind(c) for c in SENTENCE_BREAKS)
+    clauses = re.split(f"[{CLAUSE_BREAKS}]", window[cut + 1:])
+    for k in range(len(clauses) - 1, -1, -1):
+        clause = clauses[k]
+        if k < len(clauses) - 1 and MASK not in clause:
+            return None  # an earlier clause counts only while it continues a list of titles
+        verb = _nearest_verb(clause, rules, is_draft)
+        if verb is not None:
+            return verb
+        if not LIST_FILLER.fullmatch(clause):
+            return None
+    return None
+
+
+def _nearest_verb(clause: str, rules: CitationRules, is_draft: bool) -> Verb | None:
+    best: tuple[int, int, Verb] | None = None
+    for verb in rules.verbs:
+        if verb.requires_draft and not is_draft:
+            continue
+        for m in re.finditer(re.escape(verb.verb), clause):
+            if clause[m.end():m.end() + 1] == "的":
+                continue
+            key = (m.end(), len(verb.verb))
+            if best is None or key > best[:2]:
+                best = (*key, verb)
+    return best[2] if best else None
+
+
+def _own_place_forms(jurisdiction: str) -> list[str]:
+    if not jurisdiction:
+        return []
+    forms = {jurisdiction}
+    stripped = re.sub(r"(自治县|自治旗|新区|市|区|县|旗|省|自治区)$", "", jurisdiction)
+    if len(stripped) >= 2:
+        forms.add(stripped)
+    return sorted(forms, key=len, reverse=True)
+
+
+def doc_scope(title_text: str, doc_type_scope: str, action: str, meta: dict, rules: CitationRules) -> tuple[str, str]:
+    """(scope, evidence) of a cited document, from its own title (nested titles removed).
+
+    Evidence is tried in a fixed order, the first that applies decides: a national marker
+    (中华人民共和国, 国务院 …); the reporting place's own name (local, or provincial when the
+    reporting place is a province); a province's name; a self-reference (市政府, 全区 → local,
+    省政府 → provincial); another prefecture or county name (local); a national title
+    (法治政府建设实施纲要); the document type's default (a 法 is national, a 条例 without a place
+    is a State Council regulation); issued by the reporting government (local); else unknown.
+    """
+    def rows(evidence: str):
+        return [(scope, p) for ev, scope, p in rules.scope_rows if ev == evidence]
+
+    for scope, p in rows("national_marker"):
+        if p.search(title_text):
+            return scope, "national_marker"
+    if any(form in title_text for form in _own_place_forms(meta.get("jurisdiction") or "")):
+        return ("provincial" if meta.get("admin_level") == "province" else "local"), "own_place"
+    if any(name in title_text for name in rules.provinces):
+        return "provincial", "province_name"
+    for scope, p in rows("self_reference"):
+        if p.search(title_text):
+            return scope, "self_reference"
+    index = rules.division_index
+    if index is not None:
+        for name in index.names_in(title_text):
+            if len(name) >= 3 and any(d.division_level != "province" for d in index.by_name[name]):
+                return "local", "other_place"
+    for scope, p in rows("national_title"):
+        if p.search(title_text):
+            return scope, "national_title"
+    if doc_type_scope:
+        return doc_type_scope, "doc_type_default"
+    if action == "issued_or_drafted":
+        return "local", "issued_by_reporter"
+    return "unknown", "none"
+
+
+def _masked(text: str, spans: list[tuple[int, int]], offset: int) -> str:
+    """``text`` with the given bracketed spans (body offsets of the inner text) replaced by □."""
+    chars = list(text)
+    for s, e in spans:
+        for k in range(max(s - 1 - offset, 0), min(e + 1 - offset, len(chars))):
+            chars[k] = MASK
+    return "".join(chars)
+
+
+def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
+    rules = CitationRules.from_context(ctx)
+    body = doc.body
+    spans = find_titles(body)
+    rows: list[dict] = []
+    ids = [f"{doc.report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
+    for k, span in enumerate(spans):
+        title = body[span.start:span.end]
+        children = [(c.start, c.end) for c in spans if c.parent == k]
+        own_text = _masked(title, children, span.start).replace(MASK, "")
+        normalized = normalize_title(title)
+        suffixes = rules.split_suffixes(normalized)
+        doc_type, type_scope = rules.doc_type(suffixes.base)
+
+        if span.parent is None:
+            line_start = body.rfind("\n", 0, span.start) + 1
+            earlier = [(s.start, s.end) for s in spans[:k] if s.parent is None and s.start >= line_start]
+            window = _masked(body[line_start:span.start - 1], earlier, line_start)
+        else:
+            outer = spans[span.parent]
+            earlier = [(s.start, s.end) for s in spans[:k] if s.parent == span.parent]
+            window = _masked(body[outer.start:span.start - 1], earlier, outer.start)
+        verb = governing_verb(window, rules, suffixes.is_draft)
+        action = verb.action if verb else "cited"
+        scope, evidence = doc_scope(
+            normalize_title(own_text), type_scope, action, doc.meta, rules)
+        paragraph = doc.paragraph_at(span.start)
+        rows.append({
+            "citation_id": ids[k],
+            "report_id": doc.report_id,
+            "section_id": doc.section_at(span.start, span.end).section_id,
+            "paragraph_id": paragraph.paragraph_id if paragraph else None,
+            "parent_citation_id": None if span.parent is None else ids[span.parent],
+            "cited_title": title,
+            "cited_title_normalized": suffixes.base,
+            "status_suffix": suffixes.status or None,
+            "edition_suffix": suffixes.edition or None,
+            "doc_type": doc_type,
+            "doc_scope": scope,
+            "scope_evidence": evidence,
+            "citation_action": action,
+            "action_verb": verb.verb if verb else None,
+            "char_start": span.start,
+            "char_end": span.end,
+        })
+    return {"citations": rows}
+
+
+PER_REPORT_STAGES.append(("citations", extract_citations))

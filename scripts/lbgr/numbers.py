@@ -1,0 +1,442 @@
+"""Number grammar: find the quantities stated in a piece of Chinese text.
+
+``find_quantities(text)`` returns every stated figure with its exact span, the value as written
+(in Arabic numerals), the magnitude (万, 亿), the approximation qualifier, the measure word and
+the value with the magnitude applied. It is a pure function of the string: no codebook, no
+report. What a figure *counts* (its subject and indicator) is decided later, in
+``lbgr.measures``.
+
+What is a quantity
+  An Arabic number (decimals, thousands separators ``12,000``, full-width digits), a Chinese
+  numeral (``四``, ``二十五``, ``两``) or a written percentage (``百分之九十``), optionally a range
+  (``3-5``, ``三至五``), followed by a magnitude (万, 亿, 千万 …), a qualifier (余, 多) and a measure
+  word from ``UNITS`` or a percent sign, and optionally framed by qualifiers (近, 约, 超过, 逾,
+  不少于 … before; 以上, 以下, 左右 after). A number without a measure word is never a
+  quantity: that alone rules out enumeration markers (``1.``, ``(1)``), document numbers
+  (``〔2023〕7号``), hotline numbers (``12345热线``), version labels (``3.0清单``) and most names.
+
+What is excluded although it has a measure word (``_excluded``)
+  - numbers inside 《》 titles, “” quotations and other brackets for names (``“八五”``, ``“7*24”``,
+    ``《…十二条措施》``), except service-radius slogans (``“15分钟”政务服务圈``), which are kept
+    with ``value_kind`` = ``slogan``;
+  - ordinals: a number after 第 (``第二批``, ``第三十四次``), and ranks after 前/后 (``前3名``);
+  - calendar years and time points (``2023年`` has no measure word; ``自2021起`` is excluded);
+  - numbers glued to formula or label characters (``1+4+N``, ``7*24``, ``5G``) and numbers
+    next to a lost character (``5?12``), which must not be guessed into a figure or a date;
+  - hotline numbers followed by a service word (``12345市长热线``);
+  - Chinese numerals that are not counts: a lone ``一`` (一批, 一次性, 一对一 …), tier words
+    (``两级``, ``三级``: the unit 级 is not a measure word), alternating idioms (``三番五次``) and
+    set political formulas (``两个维护``, ``四个意识``, ``三项制度``, ``四个亲自``).
+
+Kinds (``value_kind``): ``count``, ``percent``, ``change`` (a percent, multiple or percentage
+point after 增长/下降/压缩/缩短 …, or any figure after 同比/比上年 + such a verb; ``压缩到6个工作日``
+is a level), ``money`` (元), ``duration`` (工作日, 分钟, 学时 …), ``other`` (weights, areas,
+multiples ``3倍``) and ``slogan`` (a service radius such as ``15分钟…圈``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+# --- the measure words -------------------------------------------------------------------
+# (as written, normalised, kind, characters that must NOT follow it). Longest first: the
+# grammar takes the first entry that matches at the position after the number and magnitude.
+UNITS: list[tuple[str, str, str, str]] = [
+    ("个工作日", "工作日", "duration", ""), ("工作日", "工作日", "duration", ""),
+    ("个百分点", "百分点", "change", ""), ("百分点", "百分点", "change", ""),
+    ("个小时", "小时", "duration", ""), ("小时", "小时", "duration", ""),
+    ("个月", "月", "duration", ""), ("个批次", "批次", "count", ""),
+    ("平方公里", "平方公里", "other", ""), ("平方米", "平方米", "other", ""), ("平米", "平米", "other", ""),
+    ("公顷", "公顷", "other", ""), ("公里", "公里", "other", ""), ("千米", "千米", "other", ""),
+    ("公斤", "公斤", "other", ""), ("千克", "千克", "other", ""), ("吨", "吨", "other", ""),
+    ("亩", "亩", "other", ""),
+    ("学时", "学时", "duration", ""), ("课时", "课时", "duration", ""), ("分钟", "分钟", "duration", ""),
+    ("天", "天", "duration", "然津下"),
+    ("人次", "人次", "count", ""), ("场次", "场次", "count", ""), ("件次", "件次", "count", ""),
+    ("户次", "户次", "count", ""), ("家次", "家次", "count", ""), ("台次", "台次", "count", ""),
+    ("车次", "车次", "count", ""), ("批次", "批次", "count", ""), ("人次", "人次", "count", ""),
+    ("大类", "类", "count", ""), ("部门", "部门", "count", ""),
+    ("元", "元", "money", "素旦首"),
+    ("倍", "倍", "other", ""),
+    ("件", "件", "count", ""), ("项", "项", "count", "目"), ("个", "个", "count", "人性体案"),
+    ("名", "名", "count", "单称义列"), ("人", "人", "count", "民员才口大"), ("家", "家", "count", "庭长属"),
+    ("户", "户", "count", "籍口外"), ("部", "部", "count", "署分门位"), ("份", "份", "count", "额"),
+    ("条", "条", "count", "例件款线"), ("起", "起", "count", "草诉步点来"), ("场", "场", "count", "所景地合"),
+    ("本", "本", "count", "级地科身部着"), ("卷", "卷", "count", "宗"), ("处", "处", "count", "理罚置分室长"),
+    ("期", "期", "count", "间限待满末"), ("篇", "篇", "count", "章幅"), ("类", "类", "count", "似型别"),
+    ("种", "种", "count", "植子类"), ("支", "支", "count", "持付部出撑"), ("批", "批", "count", "准复示评次"),
+    ("台", "台", "count", "账阶湾风"), ("辆", "辆", "count", ""), ("所", "所", "count", "有在属以谓长"),
+    ("座", "座", "count", "谈"), ("套", "套", "count", "餐"), ("张", "张", "count", ""),
+    ("册", "册", "count", ""), ("位", "位", "count", "于置"), ("轮", "轮", "count", "流"),
+    ("例", "例", "count", "如会"), ("宗", "宗", "count", "旨教"), ("笔", "笔", "count", "录"),
+    ("次", "次", "count", "要序"), ("省", "省", "count", "级内外委"), ("市", "市", "count", "场民级直委长本区县"),
+]
+_UNIT_INDEX = {u[0]: u for u in UNITS}
+_UNIT_FIRST = sorted({u[0][0] for u in UNITS})
+
+# Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
+# 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
+_CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "人", "家", "户", "场", "场次",
+             "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
+             "个月", "天", "个小时", "小时", "个百分点", "年"}
+
+_SCALES = [("万亿", Decimal(10) ** 12), ("千万", Decimal(10) ** 7), ("百万", Decimal(10) ** 6),
+           ("万", Decimal(10) ** 4), ("亿", Decimal(10) ** 8), ("千", Decimal(10) ** 3)]
+
+# Qualifiers written before the number, longest first, and after the measure word.
+_PREFIX_QUALIFIERS = [("不少于", "over"), ("不低于", "over"), ("至少", "over"), ("超过", "over"),
+                      ("不超过", "under"), ("不足", "under"), ("不到", "under"), ("将近", "under"),
+                      ("大约", "about"), ("约", "about"), ("近", "under"), ("逾", "over"), ("超", "over")]
+_POSTFIX_QUALIFIERS = [("以上", "over"), ("以下", "under"), ("以内", "under"), ("左右", "about"),
+                       ("上下", "about")]
+_INFIX_QUALIFIERS = {"余": "over", "多": "over"}
+# Characters that, right before 近, make it part of a word (附近, 最近, 接近, 邻近).
+_NOT_PREFIX_BEFORE = {"近": "附最接邻靠", "约": "制谈公节契预", "超": "赶高"}
+
+_AR = r"[0-9０-９]+(?:[,，][0-9０-９]{3}(?![0-9０-９]))*(?:[.．][0-9０-９]+)?"
+_CN_CHARS = "零〇一二两三四五六七八九十百千"
+_CN = f"[{_CN_CHARS}]+"
+_CN_DEC = "(?:点[零〇一二三四五六七八九]+)?"
+_TOKEN = re.compile(
+    rf"(?P<pct>百分之(?:{_AR}|[{_CN_CHARS}]+{_CN_DEC}))|(?P<ar>{_AR})|(?P<cn>{_CN})")
+_RANGE_SEP = re.compile(r"[-—–~～]|至|到")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9}
+_POWERS = {"十": 10, "百": 100, "千": 1000}
+
+_QUOTES = {"“": "”", "《": "》", "‘": "’", "「": "」", "『": "』", "〈": "〉", "〔": "〕", "【": "】"}
+_GLUE = set("+*×＋＊/／=＝#＃@") | set("?？\ufffd")
+# Chinese numerals followed by these words are set phrases, not counts.
+_CN_SET_PHRASE = re.compile(
+    r"(?:个|项|大|张|条|种)(?:维护|确立|意识|自信|代表|务必|亲自|集成|制度|机制|原则|理念|战略|布局|统一|"
+    r"转变|到位|坚持|必须|关系|作风|工程|行动|全面|倡导|一百|重点|优先|同步|同时|清单)")
+_HOTLINE_AFTER = re.compile(r"(?:市长|市民|政务|便民)?(?:热线|服务|平台|工单|电话|专线|投诉|诉求|涉及|接诉)")
+_SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
+_CHANGE_VERB = re.compile(r"(增长|增加|提高|提升|上升|下降|降低|减少|压缩|缩短|缩减|减低|增幅|降幅|下滑|回落)(?!率)")
+_CHANGE_COMPARE = re.compile(r"(同比|环比|较上年|比上年|较去年|比去年|较上一年|比上一年|较同期|比同期)")
+_LEVEL_END = re.compile(r"(到|至|为|达到?)(约|近|超过|逾)?$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    surface: str
+    value: str
+    value_high: str | None
+    scale: str
+    unit: str
+    unit_normalized: str
+    qualifier: str
+    value_normalized: int | float
+    value_normalized_high: int | float | None
+    value_kind: str
+    number_start: int  # where the first digit of the number is (after a prefix qualifier)
+
+
+def cn_int(s: str) -> int | None:
+    """Chinese numeral → int (二 → 2, 十二 → 12, 二十五 → 25, 一百零五 → 105, 两千 → 2000).
+
+    None for what is not a well-formed counting numeral: digit strings such as 二〇二三 (years),
+    sequences such as 十四五 or 五四, bare 百 or 千.
+    """
+    if not s:
+        return None
+    if len(s) > 1 and all(c in _DIGITS for c in s):
+        return None
+    total, cur, last_power, zero = 0, None, 10**9, False
+    for c in s:
+        if c in _DIGITS:
+            if _DIGITS[c] == 0:
+                if cur is not None or total == 0:
+                    return None
+                zero = True
+                continue
+            if cur is not None:
+                return None
+            cur = _DIGITS[c]
+        elif c in _POWERS:
+            p = _POWERS[c]
+            if p >= last_power:
+                return None
+            if cur is None:
+                if c == "十" and total == 0:
+                    cur = 1
+                else:
+                    return None
+            if c != "十" and s[0] == "两" and cur != 2:
+                return None
+            total += cur * p
+            cur, last_power, zero = None, p, False
+        else:
+            return None
+    if cur is not None:
+        if last_power not in (10**9, 10) and not zero:
+            return None  # 三百五 (= 350 colloquially) is too ambiguous to read
+        total += cur
+    return total
+
+
+def _cn_decimal(s: str) -> Decimal | None:
+    whole, _, frac = s.partition("点")
+    w = cn_int(whole)
+    if w is None:
+        return None
+    if not frac:
+        return Decimal(w)
+    digits = "".join(str(_DIGITS.get(c, "x")) for c in frac)
+    return None if "x" in digits else Decimal(f"{w}.{digits}")
+
+
+def _ar_decimal(s: str) -> Decimal:
+    return Decimal(s.translate(_FULLWIDTH).replace(",", ""))
+
+
+def _plain(d: Decimal) -> str:
+    """Decimal as written in Arabic numerals, without exponent or trailing zeros beyond the input."""
+    return format(d, "f")
+
+
+def _number(d: Decimal) -> int | float:
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of 《》, “”, ‘’, 「」 … pairs (and ASCII "…" pairs) in ``text``.
+
+    An opener that is never closed is taken to run to the end of its clause (at most 25
+    characters), so that one missing quote mark cannot hide the rest of a paragraph.
+    """
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []
+    ascii_open: int | None = None
+    for i, c in enumerate(text):
+        if c in _QUOTES:
+            stack.append((c, i))
+        elif c == '"':
+            if ascii_open is None:
+                ascii_open = i
+            else:
+                spans.append((ascii_open, i))
+                ascii_open = None
+        else:
+            for k in range(len(stack) - 1, -1, -1):
+                if _QUOTES[stack[k][0]] == c:
+                    spans.append((stack[k][1], i))
+                    del stack[k:]
+                    break
+    unclosed = [pos for _, pos in stack] + ([ascii_open] if ascii_open is not None else [])
+    for pos in unclosed:
+        m = re.compile(r"[,;。，；!?！？]").search(text, pos)
+        end = min(m.start() if m else len(text), pos + 25)
+        spans.append((pos, end))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(o < start and end <= c + 1 and start <= c for o, c in spans)
+
+
+def _match_unit(text: str, pos: int) -> tuple[str, str, str] | None:
+    if pos >= len(text) or text[pos] not in _UNIT_FIRST:
+        return None
+    for written, normalized, kind, not_after in UNITS:
+        if text.startswith(written, pos):
+            nxt = text[pos + len(written): pos + len(written) + 1]
+            if nxt and nxt in not_after:
+                continue
+            return written, normalized, kind
+    return None
+
+
+def _parse_token(m: re.Match) -> tuple[Decimal, str] | None:
+    """(value, kind of token) for a number token; kind is 'ar', 'cn' or 'pct'."""
+    if m.group("pct"):
+        body = m.group("pct")[3:]
+        if body[0] in _CN_CHARS:
+            d = _cn_decimal(body)
+        else:
+            d = _ar_decimal(body)
+        return (d, "pct") if d is not None else None
+    if m.group("ar"):
+        return _ar_decimal(m.group("ar")), "ar"
+    s = m.group("cn")
+    v = cn_int(s)
+    return (Decimal(v), "cn") if v is not None else None
+
+
+def _excluded_context(text: str, start: int, num_end: int, value: Decimal, token_kind: str,
+                      token: str, unit: str, unit_pos: int) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    after = text[num_end] if num_end < len(text) else ""
+    # Ordinals and ranks.
+    if before == "第" or (before in "前后" and unit in ("名", "位")):
+        return True
+    # Formula and label characters, lost characters, Latin letters: 1+4+N, 7*24, 5G, 5?12.
+    if before in _GLUE or after in _GLUE or (before.isascii() and before.isalpha()) or (
+            after.isascii() and after.isalpha()):
+        return True
+    if before in "〕]】)" and text[max(0, start - 6):start].count("〔") + text[max(0, start - 6):start].count("[") > 0:
+        return True  # document numbers: 〔2023〕7号
+    # Time points: 自2021起, 从3月起.
+    if unit == "起" and text[max(0, start - 1):start] in ("自", "从", "于"):
+        return True
+    if token_kind == "ar":
+        digits = token.translate(_FULLWIDTH)
+        if re.fullmatch(r"1\d{2}|12\d{3}|9[56]\d{3}", digits) and _HOTLINE_AFTER.match(text, num_end):
+            return True
+        if re.fullmatch(r"(19|20)\d{2}", digits) and text.startswith(("年", "年度"), num_end):
+            return True
+    if token_kind == "cn":
+        if token == "一":
+            return True  # 一批, 一次性, 一对一, 一站式 … are never reported figures
+        if _CN_SET_PHRASE.match(text, unit_pos):
+            return True
+        # Alternating idioms: 三番五次, 七上八下.
+        if len(token) == 1 and start >= 2 and text[start - 2] in _CN_CHARS and text[start - 1] not in _CN_CHARS:
+            return True
+        if before in _CN_CHARS:
+            return True  # inside a longer word (统一, 之一 …) or a label (十四五)
+    return False
+
+
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
+    clause_start = max((text.rfind(c, 0, number_start) for c in ",;。，；、:：\n"), default=-1) + 1
+    lead = text[clause_start:number_start]
+    if _LEVEL_END.search(lead):
+        return kind
+    if unit_normalized in ("%", "倍", "百分点") and _CHANGE_VERB.search(lead):
+        return "change"
+    if _CHANGE_COMPARE.search(lead) and _CHANGE_VERB.search(lead):
+        return "change"
+    return kind
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every quantity stated in ``text``, in order; spans index ``text``."""
+    out: list[Quantity] = []
+    spans = quoted_spans(text)
+    pos = 0
+    while True:
+        m = _TOKEN.search(text, pos)
+        if not m:
+            break
+        pos = m.end()
+        q = _quantity_at(text, m, spans)
+        if q is not None:
+            out.append(q)
+            pos = max(pos, q.end)
+    return out
+
+
+def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quantity | None:
+    parsed = _parse_token(m)
+    if parsed is None:
+        return None
+    low, token_kind = parsed
+    token = m.group(0)
+    num_start, p = m.start(), m.end()
+
+    high: Decimal | None = None
+    # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
+    if token_kind in ("ar", "cn"):
+        r = _RANGE_SEP.match(text, p)
+        if r:
+            m2 = _TOKEN.match(text, r.end())
+            if m2 and ((token_kind == "ar" and m2.group("ar")) or (token_kind == "cn" and m2.group("cn"))):
+                p2 = _parse_token(m2)
+                if p2 is not None and p2[0] > low:
+                    if token_kind == "ar" and re.fullmatch(r"(19|20)\d{2}", token) and re.fullmatch(
+                            r"(19|20)\d{2}", m2.group(0)):
+                        return None  # a span of years, 2021-2025
+                    high, p = p2[0], m2.end()
+
+    qualifier = "exact"
+    scale, factor = "", Decimal(1)
+    unit = unit_norm = ""
+    kind = "count"
+    if token_kind == "pct":
+        unit, unit_norm, kind = "百分之", "%", "percent"
+    else:
+        if text[p:p + 1] in _INFIX_QUALIFIERS and token_kind == "ar":
+            qualifier = _INFIX_QUALIFIERS[text[p]]
+            p += 1
+        for s, f in _SCALES:
+            if text.startswith(s, p):
+                if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
+                    continue
+                scale, factor = s, f
+                p += len(s)
+                break
+        if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
+            qualifier = _INFIX_QUALIFIERS[text[p]]
+            p += 1
+        elif token_kind == "cn" and text[p:p + 1] == "余" and scale:
+            qualifier = "over"
+            p += 1
+        if text[p:p + 1] in ("%", "％"):
+            unit, unit_norm, kind = text[p], "%", "percent"
+        elif token_kind == "cn" and text[p:p + 1] == "成" and not scale and high is None and (
+                text[p + 1:p + 2] not in set("立功为员本果效交绩熟就品都长年")):
+            unit, unit_norm, kind = "成", "%", "percent"
+            factor = Decimal(10)
+        else:
+            u = _match_unit(text, p)
+            if u is None:
+                return None
+            unit, unit_norm, kind = u
+            if token_kind == "cn" and unit not in _CN_UNITS:
+                return None
+        if token_kind == "cn" and qualifier == "over" and not scale:
+            return None  # 三多, 五余: not a numeral phrase
+    unit_pos = p
+    p += len(unit) if unit != "百分之" else 0
+    if unit == "年":
+        return None
+
+    start = num_start
+    for word, qual in _PREFIX_QUALIFIERS:
+        if text[max(0, num_start - len(word)):num_start] == word:
+            w0 = num_start - len(word)
+            if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
+                continue
+            if qualifier == "exact":
+                qualifier = qual
+            start = w0
+            break
+    for word, qual in _POSTFIX_QUALIFIERS:
+        if text.startswith(word, p):
+            if qualifier == "exact":
+                qualifier = qual
+            p += len(word)
+            break
+    if high is not None:
+        qualifier = "range"
+
+    if _excluded_context(text, num_start, m.end(), low, token_kind, token, unit, unit_pos):
+        return None
+    in_quotes = _inside(spans, start, p)
+    if kind == "duration" or unit_norm in ("公里", "千米"):
+        if _SLOGAN_AFTER.match(text, p):
+            kind = "slogan"
+    if in_quotes and kind != "slogan":
+        return None
+    if kind not in ("slogan",):
+        kind = _change_or_level(text, start, unit_norm, kind)
+
+    value = _plain(low) if token_kind != "cn" else str(int(low))
+    value_high = None if high is None else (_plain(high) if token_kind != "cn" else str(int(high)))
+    if token_kind == "pct":
+        value = _plain(low)
+    norm = _number(low * factor)
+    norm_high = None if high is None else _number(high * factor)
+    if unit_norm == "%" and unit == "成":
+        value = str(int(low))
+    return Quantity(
+        start=start, end=p, surface=text[start:p], value=value if high is None else f"{value}-{value_high}",
+        value_high=value_high, scale=scale, unit=unit, unit_normalized=unit_norm, qualifier=qualifier,
+        value_normalized=norm, value_normalized_high=norm_high, value_kind=kind, number_start=num_start)

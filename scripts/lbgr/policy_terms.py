@@ -1,0 +1,90 @@
+"""Policy terms: every stretch of text a report puts in quotation marks (“放管服”, “三项制度”).
+
+Reports quote their slogans, programme names and formulas; which of them recur across places
+is a measure of diffusion and of template reuse. A term is the text between an opening and its
+closing quotation mark on one line: “…”, 「…」, or a pair of straight quotes "…" (what
+NFKC leaves of full-width ＂). An opener without a closer on its line is not a term; a second
+opener before the closer restarts the term there (the first one was never closed), and a closer
+without an opener is ignored. Quotes inside a 《…》 title count too (``is_in_citation``).
+
+``term_normalized`` folds width and case and drops spaces and punctuation at the ends, so that
+“放管服” and “ 放管服、” meet. Whether a term also occurs in other reports is a property of the
+package, so a package stage fills ``n_reports_with_term`` and ``is_in_other_reports`` once every
+report is extracted: one group-by over all terms, linear in their number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+from .citations import find_titles
+from .context import Context
+from .model import ReportDoc
+from .stages import PACKAGE_STAGES, PER_REPORT_STAGES
+
+QUOTE_PAIRS = {"“": "”", "「": "」", '"': '"'}
+_EDGE_PUNCT = "、，,。.；;：:！!？?·…—- "
+
+
+def find_quoted(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text inside each balanced pair of quotation marks, in order."""
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    closer = ""
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            open_at = None
+        elif open_at is not None and ch == closer:
+            if i > open_at + 1:
+                spans.append((open_at + 1, i))
+            open_at = None
+        elif ch in QUOTE_PAIRS:
+            open_at, closer = i, QUOTE_PAIRS[ch]
+    return spans
+
+
+def normalize_term(term: str) -> str:
+    out = unicodedata.normalize("NFKC", term).casefold()
+    out = re.sub(r"\s+", "", out)
+    return out.strip(_EDGE_PUNCT)
+
+
+def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str, list[dict]]:
+    body = doc.body
+    titles = [(t.start, t.end) for t in find_titles(body)]
+    rows = []
+    for n, (start, end) in enumerate(find_quoted(body), start=1):
+        paragraph = doc.paragraph_at(start)
+        term = body[start:end]
+        rows.append({
+            "term_id": f"{doc.report_id}-t{n:04d}",
+            "report_id": doc.report_id,
+            "section_id": doc.section_at(start, end).section_id,
+            "paragraph_id": paragraph.paragraph_id if paragraph else None,
+            "term": term,
+            "term_normalized": normalize_term(term) or term,
+            "is_in_citation": any(s <= start and end <= e for s, e in titles),
+            "n_reports_with_term": None,
+            "is_in_other_reports": None,
+            "char_start": start,
+            "char_end": end,
+        })
+    return {"policy_terms": rows}
+
+
+def flag_shared_terms(tables: dict[str, pd.DataFrame], ctx: Context | None = None) -> dict[str, pd.DataFrame]:
+    """Count, for each term, the reports that quote it; one hash group-by, linear in rows."""
+    df = tables["policy_terms"].copy()
+    if df.empty:
+        return {"policy_terms": df}
+    n = df.groupby("term_normalized", sort=False)["report_id"].transform("nunique")
+    df["n_reports_with_term"] = n.astype("Int64")
+    df["is_in_other_reports"] = (n >= 2).astype("boolean")
+    return {"policy_terms": df}
+
+
+PER_REPORT_STAGES.append(("policy_terms", extract_policy_terms))
+PACKAGE_STAGES.append(("policy_terms_shared", flag_shared_terms))

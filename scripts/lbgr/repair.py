@@ -1,0 +1,51 @@
+"""Text repairs before parsing: traditional characters, watermarks, page numbers, repeated banners.
+
+Repairs never guess lost content: a character the source lost ("5?12") stays as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_MARKER_LINE = re.compile(r"^([一二三四五六七八九十]+[、是]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、])")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str, threshold: float = 0.03) -> tuple[str, bool]:
+    """Convert traditional characters to simplified (OpenCC t2s) when the text is written in
+    them: when at least ``threshold`` of its CJK characters change. Simplified text is returned
+    unchanged, so that a stray variant character is not rewritten."""
+    cjk = _CJK.findall(text)
+    if not cjk:
+        return text, False
+    converted = _t2s().convert(text)
+    if len(converted) != len(text):
+        return text, False
+    changed = sum(a != b for a, b in zip(text, converted))
+    if changed / len(cjk) < threshold:
+        return text, False
+    return converted, True
+
+
+def remove_noise_lines(lines: list[str], patterns: list[re.Pattern], min_repeats: int = 3) -> tuple[list[str], list[str]]:
+    """Drop page numbers and watermark lines anywhere, and short lines repeated ``min_repeats``
+    times or more (a site banner or watermark repeated on every page). Returns (kept, removed)."""
+    counts = Counter(lines)
+    kept, removed = [], []
+    for line in lines:
+        short = len(line) <= 60 and not line.endswith("。")
+        repeated = short and counts[line] >= min_repeats and not _MARKER_LINE.match(line)
+        if short and (repeated or any(p.fullmatch(line) for p in patterns)):
+            removed.append(line)
+        else:
+            kept.append(line)
+    return kept, removed

@@ -1,0 +1,266 @@
+"""Theme coding: which part of the 2021–2025 纲要 each paragraph speaks to, and attention shares.
+
+The codebook is data: ``themes`` lists the parts P02–P10 of the 纲要 plus X1 (普法 and public
+legal services) and X0 (boilerplate), each with a pattern for the section headings that announce
+it; ``theme_keywords`` lists each theme's keywords as *discriminative* (pointing mainly to that
+theme) or *ambiguous* (shared with other themes: never decisive alone); and
+``theme_crosswalk_2015`` maps the 2015–2020 纲要's task areas onto the themes.
+
+Keyword hits. All keyword patterns are matched on a paragraph together; where matches overlap,
+the leftmost wins and, at the same start, the longest (政府法律顾问 rather than 法律顾问), so
+every character counts for at most one keyword.
+
+Assignment rule (one theme per paragraph, or none), in this order:
+
+1. ``most_discriminative_hits``: the theme with most discriminative hits, counting only themes
+   that enter the shares; a boilerplate theme (X0) never competes with them.
+2. ``tie_heading``: among tied themes, the one the paragraph's heading announces (the nearest
+   enclosing section whose heading matches exactly one theme's heading pattern);
+   ``tie_first_hit``: failing that, the tied theme hit first in the paragraph.
+3. ``ambiguous_heading``: no discriminative hit, but an ambiguous keyword of the theme the
+   heading announces.
+4. ``boilerplate_only``: no hit of a theme in the shares, but a boilerplate (X0) hit.
+5. ``ambiguous_unresolved`` / ``no_keyword``: no theme.
+
+Attention (per report and theme) publishes counts and shares, after the Manifesto Project:
+discriminative keyword hits, paragraphs and characters attributed, each also as a share of the
+report's total over the themes in the shares (X0 excluded), so each share column sums to 1 per
+report. ``paragraph_themes`` keeps every paragraph's assignment so that any share can be audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .context import Context
+from .model import ReportDoc, Section
+from .stages import PER_REPORT_STAGES
+
+DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
+ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
+                    "boilerplate_only", "ambiguous_unresolved", "no_keyword")
+
+
+@dataclass(frozen=True)
+class KeywordRow:
+    theme_code: str
+    keyword: str
+    keyword_type: str
+    exception: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    pattern: int  # index into ThemeBook.patterns
+
+
+class ThemeBook:
+    def __init__(self, theme_rows: list[dict[str, str]], keyword_rows: list[dict[str, str]]):
+        self.themes = theme_rows
+        self.codes = [t["theme_code"] for t in theme_rows]
+        self.in_shares = {t["theme_code"] for t in theme_rows if t["is_in_shares"].strip().lower() == "true"}
+        self.heading = {t["theme_code"]: re.compile(t["heading_pattern"])
+                        for t in theme_rows if t.get("heading_pattern")}
+        by_pattern: dict[str, list[KeywordRow]] = {}
+        for r in keyword_rows:
+            pattern = r.get("pattern") or re.escape(r["keyword"])
+            by_pattern.setdefault(pattern, []).append(
+                KeywordRow(r["theme_code"], r["keyword"], r["keyword_type"], r.get("discrimination_exception") or ""))
+        self.patterns = [(re.compile(p), rows) for p, rows in by_pattern.items()]
+        self.keywords = [row for _, rows in self.patterns for row in rows]
+
+    @classmethod
+    def from_context(cls, ctx: Context) -> ThemeBook:
+        return _book(ctx)
+
+    def hits(self, text: str) -> list[Hit]:
+        found = [(m.start(), -(m.end() - m.start()), k)
+                 for k, (regex, _) in enumerate(self.patterns) for m in regex.finditer(text) if m.end() > m.start()]
+        found.sort()
+        out: list[Hit] = []
+        last_end = -1
+        for start, neg_len, k in found:
+            if start >= last_end:
+                out.append(Hit(start, start - neg_len, k))
+                last_end = start - neg_len
+        return out
+
+    def discriminative_theme(self, hit: Hit) -> str | None:
+        return next((r.theme_code for r in self.patterns[hit.pattern][1] if r.keyword_type == DISCRIMINATIVE), None)
+
+    def ambiguous_themes(self, hit: Hit) -> list[str]:
+        return [r.theme_code for r in self.patterns[hit.pattern][1] if r.keyword_type == AMBIGUOUS]
+
+    def heading_theme(self, heading: str) -> str | None:
+        """The theme a heading announces: the only theme whose heading pattern matches it."""
+        matched = [code for code, regex in self.heading.items() if regex.search(heading or "")]
+        return matched[0] if len(matched) == 1 else None
+
+    def section_theme(self, section: Section, by_id: dict[str, Section]) -> str | None:
+        """The theme of the nearest section, from ``section`` outwards, whose heading announces one."""
+        node: Section | None = section
+        while node is not None:
+            if node.level > 0:
+                theme = self.heading_theme(node.heading)
+                if theme:
+                    return theme
+            node = by_id.get(node.parent_id) if node.parent_id else None
+        return None
+
+
+@lru_cache(maxsize=8)
+def _book(ctx: Context) -> ThemeBook:
+    return ThemeBook(ctx.codebook("themes"), ctx.codebook("theme_keywords"))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    theme_code: str | None
+    rule: str
+
+
+def assign(book: ThemeBook, hits: list[Hit], heading_theme: str | None) -> Assignment:
+    """The assignment rule of the module docstring, for one paragraph's hits."""
+    first_hit: dict[str, int] = {}
+    counts: Counter[str] = Counter()
+    residual = 0
+    ambiguous: set[str] = set()
+    for hit in hits:
+        theme = book.discriminative_theme(hit)
+        if theme in book.in_shares:
+            counts[theme] += 1
+            first_hit.setdefault(theme, hit.start)
+        elif theme is not None:
+            residual += 1
+        ambiguous.update(book.ambiguous_themes(hit))
+    if counts:
+        top = max(counts.values())
+        tied = [t for t, n in counts.items() if n == top]
+        if len(tied) == 1:
+            return Assignment(tied[0], "most_discriminative_hits")
+        if heading_theme in tied:
+            return Assignment(heading_theme, "tie_heading")
+        return Assignment(min(tied, key=first_hit.__getitem__), "tie_first_hit")
+    if heading_theme is not None and heading_theme in ambiguous:
+        return Assignment(heading_theme, "ambiguous_heading")
+    if residual:
+        residual_theme = next(book.discriminative_theme(h) for h in hits
+                              if book.discriminative_theme(h) not in (None, *book.in_shares))
+        return Assignment(residual_theme, "boilerplate_only")
+    if ambiguous:
+        return Assignment(None, "ambiguous_unresolved")
+    return Assignment(None, "no_keyword")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
+    book = ThemeBook.from_context(ctx)
+    by_id = doc.sections_by_id()
+    paragraph_rows = []
+    hits_by_theme: Counter[str] = Counter()
+    ambiguous_by_theme: Counter[str] = Counter()
+    paragraphs_by_theme: Counter[str] = Counter()
+    chars_by_theme: Counter[str] = Counter()
+    for p in doc.paragraphs:
+        hits = book.hits(p.text)
+        section = doc.section_at(p.char_start, p.char_end)
+        heading_theme = book.section_theme(section, by_id)
+        result = assign(book, hits, heading_theme)
+        per_theme: Counter[str] = Counter()
+        labels = []
+        n_ambiguous = 0
+        for hit in hits:
+            theme = book.discriminative_theme(hit)
+            if theme:
+                per_theme[theme] += 1
+                hits_by_theme[theme] += 1
+                labels.append(f"{theme} {next(r.keyword for r in book.patterns[hit.pattern][1] if r.theme_code == theme)}")
+            else:
+                n_ambiguous += 1
+                themes = book.ambiguous_themes(hit)
+                ambiguous_by_theme.update(themes)
+                labels.append(f"{'/'.join(themes)} {book.patterns[hit.pattern][1][0].keyword}")
+        if result.theme_code:
+            paragraphs_by_theme[result.theme_code] += 1
+            chars_by_theme[result.theme_code] += len(p.text)
+        paragraph_rows.append({
+            "paragraph_id": p.paragraph_id,
+            "report_id": doc.report_id,
+            "section_id": p.section_id,
+            "theme_code": result.theme_code,
+            "assignment_rule": result.rule,
+            "heading_theme_code": heading_theme,
+            "n_theme_hits": sum(per_theme.values()),
+            "n_ambiguous_hits": n_ambiguous,
+            "theme_hits": " ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
+                          or None,
+            "matched_keywords": "; ".join(labels) or None,
+            "char_start": p.char_start,
+            "char_end": p.char_end,
+        })
+
+    def total(counter: Counter[str]) -> int:
+        return sum(n for t, n in counter.items() if t in book.in_shares)
+
+    totals = (total(hits_by_theme), total(paragraphs_by_theme), total(chars_by_theme))
+    attention_rows = []
+    for code in book.codes:
+        in_shares = code in book.in_shares
+        attention_rows.append({
+            "report_id": doc.report_id,
+            "theme_code": code,
+            "is_in_shares": in_shares,
+            "n_keyword_hits": hits_by_theme[code],
+            "n_ambiguous_keyword_hits": ambiguous_by_theme[code],
+            "n_paragraphs_attributed": paragraphs_by_theme[code],
+            "n_chars_attributed": chars_by_theme[code],
+            "keyword_hit_share": _share(hits_by_theme[code], totals[0]) if in_shares else None,
+            "paragraph_share": _share(paragraphs_by_theme[code], totals[1]) if in_shares else None,
+            "char_share": _share(chars_by_theme[code], totals[2]) if in_shares else None,
+        })
+    return {"paragraph_themes": paragraph_rows, "theme_attention": attention_rows}
+
+
+# --- validating the codebook on a corpus -------------------------------------------------------
+
+DISCRIMINATION_THRESHOLD = 0.7  # DOMAIN.md §2.1: keep a keyword if ≥ ~70% of its hits sit under its part
+
+
+def keyword_discrimination(docs: list[ReportDoc], book: ThemeBook) -> list[dict]:
+    """Per keyword row: hits, hits under a heading that announces a theme ("placed"), and the share
+    of placed hits whose heading announces the keyword's own theme."""
+    stats: dict[tuple[str, str], Counter[str]] = {(r.theme_code, r.keyword): Counter() for r in book.keywords}
+    for doc in docs:
+        by_id = doc.sections_by_id()
+        for hit in book.hits(doc.body):
+            section = doc.section_at(hit.start, hit.end)
+            heading_theme = book.section_theme(section, by_id)
+            for row in book.patterns[hit.pattern][1]:
+                c = stats[(row.theme_code, row.keyword)]
+                c["n_hits"] += 1
+                if heading_theme:
+                    c["n_placed"] += 1
+                    c["n_agree"] += heading_theme == row.theme_code
+    out = []
+    for row in book.keywords:
+        c = stats[(row.theme_code, row.keyword)]
+        share = c["n_agree"] / c["n_placed"] if c["n_placed"] else None
+        out.append({
+            "theme_code": row.theme_code, "keyword": row.keyword, "keyword_type": row.keyword_type,
+            "n_hits": c["n_hits"], "n_placed": c["n_placed"], "n_agree": c["n_agree"], "agree_share": share,
+            "is_testable": row.theme_code in book.heading and c["n_placed"] > 0,
+            "is_discriminative": share is None or share >= DISCRIMINATION_THRESHOLD,
+            "discrimination_exception": row.exception,
+        })
+    return out
+
+
+PER_REPORT_STAGES.append(("themes", code_themes))
