@@ -33,8 +33,8 @@ def validate(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (unit, property and end-to-end tests)."""
-    _install(session, "test")
+    """Run the test suite (unit, property and end-to-end tests, and the book in headless Chromium)."""
+    _install(session, "test", "book")
     session.run("pytest", *session.posargs)
 
 
@@ -50,3 +50,19 @@ def schemas(session: nox.Session) -> None:
     """Regenerate schemas/*.schema.json from schemas/fields and schemas/resources."""
     _install(session)
     session.run("python", "-m", "lbgr", "schemas")
+
+
+@nox.session
+def add_report(session: nox.Session) -> None:
+    """Add a report: -- FILE [--url URL] [--retrieved-date YYYY-MM-DD]; copies it into data/raw, records it, rebuilds."""
+    if not session.posargs:
+        session.error("usage: nox -s add_report -- FILE [--url URL] [--retrieved-date YYYY-MM-DD] [--notes TEXT]")
+    _install(session)
+    session.run("python", "-m", "lbgr", "add", *session.posargs, success_codes=[0, 1])
+
+
+@nox.session
+def book(session: nox.Session) -> None:
+    """Build the book (book/ -> book/_build/html) from the data package; offline, warnings are errors."""
+    _install(session, "book")
+    session.run("python", "-m", "lbgr.book", "build", *session.posargs)

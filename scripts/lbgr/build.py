@@ -7,7 +7,6 @@ accepted ones is written and valid); 2 usage error; 3 the build failed and nothi
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -20,6 +19,7 @@ from . import paths, stages
 from .context import Context
 from .decode import DecodeError, decode_file
 from .dedupe import find_duplicates
+from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
 from .package import write_descriptor
 from .report import ReportRejected, ReportResult, process_text
@@ -174,30 +174,15 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, outcomes: list
 
 
 def _install(tmp: Path, out_dir: Path, in_place: bool) -> None:
-    """Move the finished package into ``out_dir``; the old one is kept until the new is in place."""
+    """Move the finished package into ``out_dir`` (see lbgr.install)."""
     if not in_place:
-        if out_dir.exists():
-            old = out_dir.with_name(out_dir.name + ".old-" + str(os.getpid()))
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old)
-        else:
-            out_dir.parent.mkdir(parents=True, exist_ok=True)
-            tmp.rename(out_dir)
+        install_folder(tmp, out_dir)
         return
-    old_dir = Path(tempfile.mkdtemp(prefix=".old-", dir=out_dir))
-    for rel in GENERATED + [f"{paths.RAW_DIR}/sources.csv"]:
-        src, dst = tmp / rel, out_dir / rel
-        if rel == "schemas":
-            for f in sorted(src.glob("*.schema.json")):
-                os.replace(f, out_dir / "schemas" / f.name)
-            continue
-        if dst.exists():
-            (old_dir / rel).parent.mkdir(parents=True, exist_ok=True)
-            dst.rename(old_dir / rel)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        src.rename(dst)
-    shutil.rmtree(old_dir)
+    # In the repository only the generated paths change; the raw files stay where they are.
+    rels = [r for r in GENERATED if r != "schemas"] + [f"{paths.RAW_DIR}/sources.csv"]
+    rels += [f"schemas/{f.name}" for f in sorted((tmp / "schemas").glob("*.schema.json"))]
+    backup = Path(tempfile.mkdtemp(prefix=".old-", dir=out_dir))
+    install_paths(tmp, out_dir, rels, backup)
     shutil.rmtree(tmp)
 
 
@@ -207,6 +192,10 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
         echo(f"error: --raw {raw_dir} is not a folder")
         return EXIT_USAGE
     in_place = out_dir == paths.ROOT and raw_dir == paths.RAW
+    # An install that was interrupted last time is rolled back before anything else.
+    restored = recover(out_dir) if in_place else ([str(out_dir)] if recover_folder(out_dir) else [])
+    if restored:
+        echo(f"note: rolled back an interrupted install: {', '.join(restored)}")
     ctx = Context(raw_dir=raw_dir)
     stages.register_all()
 
@@ -245,6 +234,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     out_parent = out_dir if in_place else out_dir.parent
     out_parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_parent))
+    tmp.chmod(0o755)  # mkdtemp's 0700 would make the installed package private
     try:
         counts = _write_package(tmp, raw_dir, manifest_rows, outcomes, ctx, copy_inputs=not in_place)
         validation = validate_package(tmp)

@@ -21,6 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     v = sub.add_parser("validate", help="validate a built package (frictionless, pandera, content rules)")
     v.add_argument("package", type=Path, nargs="?", default=paths.ROOT)
     sub.add_parser("schemas", help="regenerate schemas/*.schema.json from schemas/fields and schemas/resources")
+    a = sub.add_parser("add", help="copy a report file into the raw folder, record it in sources.csv, rebuild")
+    a.add_argument("file", type=Path)
+    a.add_argument("--url", default="", help="address the file was retrieved from")
+    a.add_argument("--retrieved-date", default="", help="date of retrieval, YYYY-MM-DD")
+    a.add_argument("--notes", default="")
+    a.add_argument("--raw", type=Path, default=paths.RAW)
+    a.add_argument("--out", type=Path, default=None, help="package to rebuild (default: this repository when --raw is data/raw)")
+    a.add_argument("--no-build", action="store_true", help="only copy and record; do not rebuild")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -40,6 +48,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"invalid: {e}")
         print("valid" if result.ok else f"INVALID: {len(result.errors)} errors")
         return EXIT_OK if result.ok else EXIT_FAILED
+    if args.command == "add":
+        from .add import AddError, add_report
+
+        try:
+            row = add_report(args.file, args.raw, args.url, args.retrieved_date, args.notes)
+        except AddError as exc:
+            print(f"error: {exc}")
+            return EXIT_USAGE
+        print(f"added {row['source_file']} (SHA-256 {row['source_sha256'][:12]}…) to {args.raw}/sources.csv")
+        out = args.out or (paths.ROOT if args.raw.resolve() == paths.RAW else None)
+        if args.no_build or out is None:
+            if out is None:
+                print("not rebuilt: pass --out PACKAGE to rebuild a package from this raw folder")
+            return EXIT_OK
+        return build(args.raw, out)
     if args.command == "schemas":
         from .schema_registry import write_table_schemas
 

@@ -85,9 +85,10 @@ def _html_text(data: bytes, name: str) -> tuple[str, str]:
     encoding = ""
     if m:
         declared = m.group(1).decode("ascii", "replace").lower()
-        declared = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}.get(declared, declared)
+        # Pages declaring GB2312 or GBK routinely use characters only their supersets have.
+        codec = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}.get(declared, declared)
         try:
-            html, encoding = data.decode(declared), declared.replace("big5hkscs", "big5")
+            html, encoding = data.decode(codec), declared
         except (LookupError, UnicodeDecodeError):
             html = ""
     if not encoding:

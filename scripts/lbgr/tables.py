@@ -18,7 +18,11 @@ def frame(resource: str, rows: list[dict]) -> pd.DataFrame:
     names = [f["name"] for f in fields]
     df = pd.DataFrame(rows, columns=names)
     for f in fields:
-        df[f["name"]] = df[f["name"]].astype(_DTYPES[f["type"]])
+        col = df[f["name"]].astype(_DTYPES[f["type"]])
+        if _DTYPES[f["type"]] == "string":
+            # An empty string is written as an empty cell, which reads back as null.
+            col = col.mask(col == "")
+        df[f["name"]] = col
     return df
 
 
