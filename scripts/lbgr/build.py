@@ -19,6 +19,7 @@ from . import paths, stages
 from .context import Context
 from .decode import DecodeError, decode_file
 from .dedupe import find_duplicates
+from .cache import ResultCache, build_stamp, environment_key, package_intact
 from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
 from .package import write_descriptor
@@ -89,15 +90,27 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
     return outcome
 
 
-def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int) -> list[FileOutcome]:
-    args = [(p, manifest.get(p.name, {}).get("source_sha256") or None) for p in files]
-    if jobs <= 1 or len(files) < 2:
-        return [process_file(p, sha, ctx) for p, sha in args]
-    from concurrent.futures import ProcessPoolExecutor
+def _file_key(path: Path, expected: str | None, with_digest: bool = False) -> str:
+    return f"{path.name}\0{sha256_file(path)}\0{expected}\0{with_digest}"
 
-    with ProcessPoolExecutor(max_workers=jobs, initializer=stages.register_all) as pool:
-        chunk = max(1, len(args) // (jobs * 8))
-        return list(pool.map(_process_one, [(p, sha, ctx) for p, sha in args], chunksize=chunk))
+
+def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, cache: ResultCache) -> list[FileOutcome]:
+    args = [(p, manifest.get(p.name, {}).get("source_sha256") or None) for p in files]
+    keys = [_file_key(p, sha) for p, sha in args]
+    outcomes: list[FileOutcome | None] = [cache.get(k) for k in keys]
+    todo = [i for i, o in enumerate(outcomes) if o is None]
+    if jobs <= 1 or len(todo) < 2:
+        fresh = [process_file(args[i][0], args[i][1], ctx) for i in todo]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs, initializer=stages.register_all) as pool:
+            chunk = max(1, len(todo) // (jobs * 8))
+            fresh = list(pool.map(_process_one, [(args[i][0], args[i][1], ctx) for i in todo], chunksize=chunk))
+    for i, outcome in zip(todo, fresh):
+        outcomes[i] = outcome
+        cache.put(keys[i], outcome)
+    return outcomes
 
 
 def _process_one(arg):
@@ -186,7 +199,15 @@ def _install(tmp: Path, out_dir: Path, in_place: bool) -> None:
     shutil.rmtree(tmp)
 
 
-def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, echo=print) -> int:
+def default_cache_dir(out_dir: Path, in_place: bool) -> Path:
+    return paths.ROOT / ".cache" / "lbgr" if in_place else out_dir.parent / f".{out_dir.name}.lbgr-cache"
+
+
+def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, echo=print,
+          stats: dict | None = None, cache_dir: Path | None | bool = True) -> int:
+    """Build the package; ``stats``, if given, receives stage timings (for the benchmark)."""
+    stats = {} if stats is None else stats
+    t_start = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     if not raw_dir.is_dir():
         echo(f"error: --raw {raw_dir} is not a folder")
@@ -204,7 +225,26 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     if not files:
         echo(f"error: {raw_dir} holds no report files")
         return EXIT_USAGE
-    outcomes = _process_all(files, manifest, ctx, jobs)
+    if cache_dir is True:
+        cache_dir = default_cache_dir(out_dir, in_place)
+    env_key = environment_key(ctx.codebooks_dir, ctx.reference_dir)
+    cache = ResultCache(cache_dir or None, env_key)
+    stamp = build_stamp(env_key, raw_dir, files)
+    stamp_file = Path(cache_dir) / "stamp" if cache_dir else None
+    if stamp_file and stamp_file.exists() and stamp_file.read_text() == stamp and package_intact(out_dir):
+        previous = json.loads((out_dir / "build_report.json").read_text(encoding="utf-8"))
+        echo(f"up to date: nothing changed since the last build of {out_dir} ({previous['inputs']} inputs)")
+        stats.update({"files": len(files), "up_to_date": True,
+                      "wall_seconds": {"total": time.perf_counter() - t_start}})
+        return EXIT_REJECTED if previous["rejected"] else EXIT_OK
+    outcomes = _process_all(files, manifest, ctx, jobs, cache)
+    t_processed = time.perf_counter()
+    stage_seconds: dict[str, float] = defaultdict(float)
+    for o in outcomes:
+        for stage, sec in o.seconds.items():
+            stage_seconds[stage] += sec
+    stats.update({"files": len(files), "bytes_in": sum(p.stat().st_size for p in files), "jobs": jobs,
+                  "stage_cpu_seconds": dict(stage_seconds), "wall_seconds": {"process": t_processed - t_start}})
     present = {p.name for p in files}
     for name in sorted(set(manifest) - present):
         v = Verdict(name, "rejected", [f"listed in sources.csv but missing from {raw_dir.name}/"])
@@ -236,8 +276,14 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_parent))
     tmp.chmod(0o755)  # mkdtemp's 0700 would make the installed package private
     try:
+        t0 = time.perf_counter()
         counts = _write_package(tmp, raw_dir, manifest_rows, outcomes, ctx, copy_inputs=not in_place)
+        t1 = time.perf_counter()
         validation = validate_package(tmp)
+        stats["wall_seconds"]["dedupe"] = t0 - t_processed
+        stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
+        stats["wall_seconds"].update(validation.seconds)
+        stats["rows"] = counts
         report = {
             "inputs": len(verdicts),
             "accepted": sum(v.verdict != "rejected" for v in verdicts),
@@ -254,7 +300,16 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
             return EXIT_FAILED
         for w in validation.warnings:
             echo(f"warning: {w}")
+        t2 = time.perf_counter()
         _install(tmp, out_dir, in_place)
+        stats["wall_seconds"]["install"] = time.perf_counter() - t2
+        if stamp_file:
+            stamp_file.write_text(stamp)
+        stats["wall_seconds"]["total"] = time.perf_counter() - t_start
+    except Exception as exc:  # a bug in a package stage must not leave half-written data
+        echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")
+        echo(traceback.format_exc(limit=4))
+        return EXIT_FAILED
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--raw", type=Path, default=paths.RAW, help="folder of raw report files (default data/raw)")
     b.add_argument("--out", type=Path, default=paths.ROOT, help="package folder to write (default: this repository)")
     b.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core for large corpora)")
+    b.add_argument("--no-cache", action="store_true", help="reprocess every file (ignore and do not write the cache)")
     v = sub.add_parser("validate", help="validate a built package (frictionless, pandera, content rules)")
     v.add_argument("package", type=Path, nargs="?", default=paths.ROOT)
     sub.add_parser("schemas", help="regenerate schemas/*.schema.json from schemas/fields and schemas/resources")
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         n_files = len(list(args.raw.iterdir())) if args.raw.is_dir() else 0
         jobs = args.jobs or (os.cpu_count() or 1 if n_files > 50 else 1)
-        return build(args.raw, args.out, jobs=jobs)
+        return build(args.raw, args.out, jobs=jobs, cache_dir=not args.no_cache)
     if args.command == "validate":
         from .validate import validate_package
 

@@ -30,6 +30,12 @@ class Context:
 
         return DivisionIndex.from_csv(self.reference_dir / "divisions.csv")
 
+    @cached_property
+    def furniture_rules(self):
+        from .furniture import FurnitureRules
+
+        return FurnitureRules.from_rows(self.codebook("furniture"))
+
     def __getstate__(self):
         # Worker processes rebuild caches lazily instead of receiving them pickled.
         return {"codebooks_dir": self.codebooks_dir, "reference_dir": self.reference_dir,

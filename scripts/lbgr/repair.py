@@ -24,14 +24,16 @@ def to_simplified(text: str, threshold: float = 0.03) -> tuple[str, bool]:
     """Convert traditional characters to simplified (OpenCC t2s) when the text is written in
     them: when at least ``threshold`` of its CJK characters change. Simplified text is returned
     unchanged, so that a stray variant character is not rewritten."""
-    cjk = _CJK.findall(text)
-    if not cjk:
+    # Decide on a sample first: converting a whole simplified text only to discard it is costly.
+    sample = text[:3000]
+    n_cjk = len(_CJK.findall(sample))
+    if not n_cjk:
+        return text, False
+    converted_sample = _t2s().convert(sample)
+    if len(converted_sample) != len(sample) or sum(map(str.__ne__, sample, converted_sample)) / n_cjk < threshold:
         return text, False
     converted = _t2s().convert(text)
     if len(converted) != len(text):
-        return text, False
-    changed = sum(a != b for a, b in zip(text, converted))
-    if changed / len(cjk) < threshold:
         return text, False
     return converted, True
 

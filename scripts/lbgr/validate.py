@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from .tables import read_table
 class Validation:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -52,8 +54,11 @@ def load_bodies(package_dir: Path, reports) -> dict[str, str]:
 def validate_package(package_dir: Path, use_frictionless: bool = True) -> Validation:
     package_dir = Path(package_dir)
     result = Validation()
+    t0 = time.perf_counter()
     if use_frictionless:
         result.errors += frictionless_errors(package_dir)
+    t1 = time.perf_counter()
+    result.seconds["validate_frictionless"] = t1 - t0
     specs = load_resources()
     tables = {}
     for name, spec in specs.items():
@@ -75,6 +80,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True) -> Valida
                     f"pandera: {name}: column {row.column} check {row.check} failed at row {row.index} (value {row.failure_case!r})")
         tables[name] = df
     if result.errors:
+        result.seconds["validate_pandera_rules"] = time.perf_counter() - t1
         return result
     result.errors += checks.foreign_keys(tables, {n: table_schema(n) for n in tables})
     bodies = load_bodies(package_dir, tables["reports"])
@@ -84,6 +90,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True) -> Valida
     stages.register_all()
     for check in stages.CONTENT_CHECKS:
         result.errors += check(tables, bodies)
+    result.seconds["validate_pandera_rules"] = time.perf_counter() - t1
     return result
 
 

@@ -1,0 +1,99 @@
+"""Incremental builds: per-file results cached by what they depend on.
+
+A file's result depends on its bytes, on the code in lbgr/, and on the codebooks and reference
+tables; the cache key hashes all three, so a change to any of them invalidates exactly the
+results it could change. A build whose inputs all hash as before, and whose published files
+still match datapackage.json, is up to date and finishes without reprocessing anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import pickle
+from pathlib import Path
+
+from . import paths
+
+
+def _hash_tree(root: Path, pattern: str) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob(pattern)):
+        if "__pycache__" in p.parts:
+            continue
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def environment_key(codebooks: Path, reference: Path) -> str:
+    """Hash of the code, schemas, codebooks and reference data a build depends on."""
+    parts = [_hash_tree(Path(__file__).parent, "*.py"), _hash_tree(paths.SCHEMAS, "*.yaml"),
+             _hash_tree(codebooks, "*"), _hash_tree(reference, "*")]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+
+class ResultCache:
+    def __init__(self, folder: Path | None, env_key: str):
+        self.folder = Path(folder) if folder else None
+        self.env_key = env_key
+        if self.folder:
+            self.folder.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        digest = hashlib.sha256(f"{self.env_key}:{key}".encode()).hexdigest()
+        return self.folder / digest[:2] / f"{digest}.pickle"
+
+    def get(self, key: str):
+        if not self.folder:
+            return None
+        path = self._path(key)
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def put(self, key: str, outcome) -> None:
+        if not self.folder:
+            return
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+
+def build_stamp(env_key: str, raw_dir: Path, files: list[Path]) -> str:
+    """Hash of everything a build reads: environment, raw file names, sizes and times, manifest."""
+    h = hashlib.sha256(env_key.encode())
+    for p in files:
+        st = p.stat()
+        h.update(f"{p.name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    manifest = raw_dir / "sources.csv"
+    if manifest.exists():
+        h.update(manifest.read_bytes())
+    return h.hexdigest()
+
+
+def package_intact(out_dir: Path) -> bool:
+    """True when every resource and body file of a built package is as its descriptors say."""
+    dp_path = out_dir / "datapackage.json"
+    if not dp_path.exists() or not (out_dir / "build_report.json").exists():
+        return False
+    try:
+        descriptor = json.loads(dp_path.read_text(encoding="utf-8"))
+        for res in descriptor["resources"]:
+            data = (out_dir / res["path"]).read_bytes()
+            if len(data) != res["bytes"] or "sha256:" + hashlib.sha256(data).hexdigest() != res["hash"]:
+                return False
+        with open(out_dir / paths.TABLES_DIR / "reports.csv", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                body = (out_dir / row["body_path"]).read_bytes()
+                if hashlib.sha256(body).hexdigest() != row["body_sha256"]:
+                    return False
+    except (OSError, KeyError, ValueError):
+        return False
+    return True
