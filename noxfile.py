@@ -62,6 +62,13 @@ def add_report(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark the build on 1×…1000× corpora of report variants (-- --scales 1 10 --jobs 1 2); prints, asserts nothing."""
+    _install(session)
+    session.run("python", "scripts/bench.py", *session.posargs)
+
+
+@nox.session
 def book(session: nox.Session) -> None:
     """Build the book (book/ -> book/_build/html) from the data package; offline, warnings are errors."""
     _install(session, "book")

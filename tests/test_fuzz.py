@@ -55,7 +55,7 @@ def run(data: bytes, suffix: str = ".txt"):
         for row in rows[name]:
             for text_col, start, end in (("heading", "heading_char_start", "heading_char_end"),
                                          ("text", "char_start", "char_end"), ("surface", "char_start", "char_end"),
-                                         ("title", "char_start", "char_end"), ("term", "char_start", "char_end")):
+                                         ("cited_title", "char_start", "char_end"), ("term", "char_start", "char_end")):
                 if text_col in row and start in row and row.get(text_col) is not None:
                     assert body[row[start]:row[end]] == row[text_col], (name, row)
 

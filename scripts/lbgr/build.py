@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import paths, stages
+from .cache import ResultCache, build_stamp, environment_key, package_intact
 from .context import Context
 from .decode import DecodeError, decode_file
 from .dedupe import find_duplicates
-from .cache import ResultCache, build_stamp, environment_key, package_intact
 from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
-from .package import write_descriptor
+from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas
 from .tables import frame, write_csv
 from .validate import validate_package
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
-GENERATED = ["datapackage.json", "build_report.json", paths.TABLES_DIR, paths.BODIES_DIR, "schemas"]
+GENERATED = ["datapackage.json", "build_report.json", paths.TABLES_DIR, paths.BODIES_DIR, "data/parquet", "schemas"]
 
 
 @dataclass
@@ -170,6 +170,10 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, outcomes: list
         frames.update(stage(frames, ctx))
     for name, df in frames.items():
         write_csv(df, tmp / specs[name]["path"])
+        if specs[name].get("parquet"):
+            out = tmp / parquet_path(name)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(out, index=False, engine="pyarrow", compression="zstd")
 
     # Inputs travel with the package so that it is complete and self-contained.
     raw_out = tmp / paths.RAW_DIR

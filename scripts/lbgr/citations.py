@@ -30,7 +30,6 @@ from functools import lru_cache
 from .context import Context
 from .divisions import short_name
 from .model import ReportDoc
-from .stages import PER_REPORT_STAGES
 
 OUTER_OPEN, OUTER_CLOSE = "《", "》"
 # Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
@@ -40,10 +39,8 @@ CLOSER_OF = {OUTER_OPEN: OUTER_CLOSE, **NESTED_PAIRS}
 SENTENCE_BREAKS = "。；;！!？?\n"
 CLAUSE_BREAKS = "，,：:"
 # What may stand between two titles of one list ("印发《A》、《B》和《C》") without ending it.
-LIST_FILLER = re.compile(r"[\s□、和及与或以及]*")
+LIST_FILLER = re.compile(r"(?:[\s□、和及与或]|以及)*")
 MASK = "□"
-
-ACTIONS = ("issued_or_drafted", "implemented", "repealed", "cited")
 
 
 # --- finding titles ---------------------------------------------------------------------------
@@ -330,26 +327,26 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     spans = find_titles(body)
     rows: list[dict] = []
     ids = [f"{doc.report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
+    children: dict[int | None, list[tuple[int, int]]] = {}
+    for span in spans:
+        children.setdefault(span.parent, []).append((span.start, span.end))
     for k, span in enumerate(spans):
         title = body[span.start:span.end]
-        children = [(c.start, c.end) for c in spans if c.parent == k]
-        own_text = _masked(title, children, span.start).replace(MASK, "")
+        own_text = _masked(title, children.get(k, []), span.start).replace(MASK, "")
         normalized = normalize_title(title)
         suffixes = rules.split_suffixes(normalized)
         doc_type, type_scope = rules.doc_type(suffixes.base)
 
+        # The verb is looked for before the title: in its line, or inside the enclosing title.
         if span.parent is None:
-            line_start = body.rfind("\n", 0, span.start) + 1
-            earlier = [(s.start, s.end) for s in spans[:k] if s.parent is None and s.start >= line_start]
-            window = _masked(body[line_start:span.start - 1], earlier, line_start)
+            window_start = body.rfind("\n", 0, span.start) + 1
         else:
-            outer = spans[span.parent]
-            earlier = [(s.start, s.end) for s in spans[:k] if s.parent == span.parent]
-            window = _masked(body[outer.start:span.start - 1], earlier, outer.start)
+            window_start = spans[span.parent].start
+        earlier = [(s, e) for s, e in children.get(span.parent, []) if window_start <= s < span.start]
+        window = _masked(body[window_start:span.start - 1], earlier, window_start)
         verb = governing_verb(window, rules, suffixes.is_draft)
         action = verb.action if verb else "cited"
-        scope, evidence = doc_scope(
-            normalize_title(own_text), type_scope, action, doc.meta, rules)
+        scope, evidence = doc_scope(normalize_title(own_text), type_scope, action, doc.meta, rules)
         paragraph = doc.paragraph_at(span.start)
         rows.append({
             "citation_id": ids[k],
@@ -372,4 +369,9 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     return {"citations": rows}
 
 
-PER_REPORT_STAGES.append(("citations", extract_citations))
+def register() -> None:
+    """Add the citations stage to the registry (idempotent)."""
+    from . import stages
+
+    if not any(fn is extract_citations for _, fn in stages.PER_REPORT_STAGES):
+        stages.PER_REPORT_STAGES.append(("citations", extract_citations))

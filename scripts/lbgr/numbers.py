@@ -80,7 +80,7 @@ _UNIT_FIRST = sorted({u[0][0] for u in UNITS})
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
 _CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "人", "家", "户", "场", "场次",
              "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
-             "个月", "天", "个小时", "小时", "个百分点", "年"}
+             "个月", "天", "个小时", "小时", "个百分点", "位"}
 
 _SCALES = [("万亿", Decimal(10) ** 12), ("千万", Decimal(10) ** 7), ("百万", Decimal(10) ** 6),
            ("万", Decimal(10) ** 4), ("亿", Decimal(10) ** 8), ("千", Decimal(10) ** 3)]
@@ -95,7 +95,8 @@ _INFIX_QUALIFIERS = {"余": "over", "多": "over"}
 # Characters that, right before 近, make it part of a word (附近, 最近, 接近, 邻近).
 _NOT_PREFIX_BEFORE = {"近": "附最接邻靠", "约": "制谈公节契预", "超": "赶高"}
 
-_AR = r"[0-9０-９]+(?:[,，][0-9０-９]{3}(?![0-9０-９]))*(?:[.．][0-9０-９]+)?"
+_D = "[0-9０-９]"
+_AR = rf"(?:{_D}{{1,3}}(?:[,，]{_D}{{3}}(?!{_D}))+|{_D}+)(?:[.．]{_D}+)?"
 _CN_CHARS = "零〇一二两三四五六七八九十百千"
 _CN = f"[{_CN_CHARS}]+"
 _CN_DEC = "(?:点[零〇一二三四五六七八九]+)?"
@@ -112,8 +113,8 @@ _QUOTES = {"“": "”", "《": "》", "‘": "’", "「": "」", "『": "』",
 _GLUE = set("+*×＋＊/／=＝#＃@") | set("?？\ufffd")
 # Chinese numerals followed by these words are set phrases, not counts.
 _CN_SET_PHRASE = re.compile(
-    r"(?:个|项|大|张|条|种)(?:维护|确立|意识|自信|代表|务必|亲自|集成|制度|机制|原则|理念|战略|布局|统一|"
-    r"转变|到位|坚持|必须|关系|作风|工程|行动|全面|倡导|一百|重点|优先|同步|同时|清单)")
+    r"(?:个|项|大|张|条|种|位)(?:维护|确立|意识|自信|代表|务必|亲自|集成|制度|机制|原则|理念|战略|布局|统一|"
+    r"转变|到位|坚持|必须|关系|作风|工程|行动|全面|倡导|一百|一体|重点|优先|同步|同时|清单|规定|禁止|不准)")
 _HOTLINE_AFTER = re.compile(r"(?:市长|市民|政务|便民)?(?:热线|服务|平台|工单|电话|专线|投诉|诉求|涉及|接诉)")
 _SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
 _CHANGE_VERB = re.compile(r"(增长|增加|提高|提升|上升|下降|降低|减少|压缩|缩短|缩减|减低|增幅|降幅|下滑|回落)(?!率)")
@@ -237,8 +238,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(o < start and end <= c + 1 and start <= c for o, c in spans)
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(o < pos < c for o, c in spans)
 
 
 def _match_unit(text: str, pos: int) -> tuple[str, str, str] | None:
@@ -269,10 +270,11 @@ def _parse_token(m: re.Match) -> tuple[Decimal, str] | None:
     return (Decimal(v), "cn") if v is not None else None
 
 
-def _excluded_context(text: str, start: int, num_end: int, value: Decimal, token_kind: str,
-                      token: str, unit: str, unit_pos: int) -> bool:
-    before = text[start - 1] if start > 0 else ""
-    after = text[num_end] if num_end < len(text) else ""
+def _excluded_context(text: str, start: int, num_end: int, token_kind: str, token: str, unit: str,
+                      unit_pos: int) -> bool:
+    """True when the number at ``start`` is an ordinal, a label, a hotline, a year or a set phrase."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[num_end] if num_end < len(text) else " "
     # Ordinals and ranks.
     if before == "第" or (before in "前后" and unit in ("名", "位")):
         return True
@@ -280,8 +282,6 @@ def _excluded_context(text: str, start: int, num_end: int, value: Decimal, token
     if before in _GLUE or after in _GLUE or (before.isascii() and before.isalpha()) or (
             after.isascii() and after.isalpha()):
         return True
-    if before in "〕]】)" and text[max(0, start - 6):start].count("〔") + text[max(0, start - 6):start].count("[") > 0:
-        return True  # document numbers: 〔2023〕7号
     # Time points: 自2021起, 从3月起.
     if unit == "起" and text[max(0, start - 1):start] in ("自", "从", "于"):
         return True
@@ -299,8 +299,8 @@ def _excluded_context(text: str, start: int, num_end: int, value: Decimal, token
         # Alternating idioms: 三番五次, 七上八下.
         if len(token) == 1 and start >= 2 and text[start - 2] in _CN_CHARS and text[start - 1] not in _CN_CHARS:
             return True
-        if before in _CN_CHARS:
-            return True  # inside a longer word (统一, 之一 …) or a label (十四五)
+        if before in "数几若届":
+            return True  # 数十个 (dozens), 十九届三次全会 (a plenary session)
     return False
 
 
@@ -362,7 +362,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
     if token_kind == "pct":
         unit, unit_norm, kind = "百分之", "%", "percent"
     else:
-        if text[p:p + 1] in _INFIX_QUALIFIERS and token_kind == "ar":
+        if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
             qualifier = _INFIX_QUALIFIERS[text[p]]
             p += 1
         for s, f in _SCALES:
@@ -374,9 +374,6 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
                 break
         if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
             qualifier = _INFIX_QUALIFIERS[text[p]]
-            p += 1
-        elif token_kind == "cn" and text[p:p + 1] == "余" and scale:
-            qualifier = "over"
             p += 1
         if text[p:p + 1] in ("%", "％"):
             unit, unit_norm, kind = text[p], "%", "percent"
@@ -391,12 +388,8 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
             unit, unit_norm, kind = u
             if token_kind == "cn" and unit not in _CN_UNITS:
                 return None
-        if token_kind == "cn" and qualifier == "over" and not scale:
-            return None  # 三多, 五余: not a numeral phrase
     unit_pos = p
     p += len(unit) if unit != "百分之" else 0
-    if unit == "年":
-        return None
 
     start = num_start
     for word, qual in _PREFIX_QUALIFIERS:
@@ -404,8 +397,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
             w0 = num_start - len(word)
             if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
                 continue
-            if qualifier == "exact":
-                qualifier = qual
+            qualifier = qual  # in reading order, a qualifier before the number comes first
             start = w0
             break
     for word, qual in _POSTFIX_QUALIFIERS:
@@ -417,26 +409,24 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
     if high is not None:
         qualifier = "range"
 
-    if _excluded_context(text, num_start, m.end(), low, token_kind, token, unit, unit_pos):
+    if _excluded_context(text, num_start, m.end(), token_kind, token, unit, unit_pos):
         return None
-    in_quotes = _inside(spans, start, p)
+    in_quotes = _inside(spans, num_start)
     if kind == "duration" or unit_norm in ("公里", "千米"):
         if _SLOGAN_AFTER.match(text, p):
             kind = "slogan"
     if in_quotes and kind != "slogan":
         return None
-    if kind not in ("slogan",):
+    if kind != "slogan":
         kind = _change_or_level(text, start, unit_norm, kind)
 
-    value = _plain(low) if token_kind != "cn" else str(int(low))
-    value_high = None if high is None else (_plain(high) if token_kind != "cn" else str(int(high)))
-    if token_kind == "pct":
-        value = _plain(low)
+    def written(d: Decimal) -> str:
+        return str(int(d)) if token_kind == "cn" or unit == "成" else _plain(d)
+
+    value = written(low) if high is None else f"{written(low)}-{written(high)}"
     norm = _number(low * factor)
     norm_high = None if high is None else _number(high * factor)
-    if unit_norm == "%" and unit == "成":
-        value = str(int(low))
     return Quantity(
-        start=start, end=p, surface=text[start:p], value=value if high is None else f"{value}-{value_high}",
-        value_high=value_high, scale=scale, unit=unit, unit_normalized=unit_norm, qualifier=qualifier,
+        start=start, end=p, surface=text[start:p], value=value,
+        value_high=None if high is None else written(high), scale=scale, unit=unit, unit_normalized=unit_norm, qualifier=qualifier,
         value_normalized=norm, value_normalized_high=norm_high, value_kind=kind, number_start=num_start)

@@ -9,8 +9,9 @@ without an opener is ignored. Quotes inside a 《…》 title count too (``is_in
 
 ``term_normalized`` folds width and case and drops spaces and punctuation at the ends, so that
 “放管服” and “ 放管服、” meet. Whether a term also occurs in other reports is a property of the
-package, so a package stage fills ``n_reports_with_term`` and ``is_in_other_reports`` once every
-report is extracted: one group-by over all terms, linear in their number.
+package: the per-report stage fills ``n_reports_with_term`` and ``is_in_other_reports`` as if the
+report stood alone (1, false), and a package stage recounts them once every report is extracted,
+with one group-by over all terms, linear in their number.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pandas as pd
 from .citations import find_titles
 from .context import Context
 from .model import ReportDoc
-from .stages import PACKAGE_STAGES, PER_REPORT_STAGES
 
 QUOTE_PAIRS = {"“": "”", "「": "」", '"': '"'}
 _EDGE_PUNCT = "、，,。.；;：:！!？?·…—- "
@@ -67,8 +67,9 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
             "term": term,
             "term_normalized": normalize_term(term) or term,
             "is_in_citation": any(s <= start and end <= e for s, e in titles),
-            "n_reports_with_term": None,
-            "is_in_other_reports": None,
+            # As if the report stood alone; the package stage counts across reports.
+            "n_reports_with_term": 1,
+            "is_in_other_reports": False,
             "char_start": start,
             "char_end": end,
         })
@@ -86,5 +87,11 @@ def flag_shared_terms(tables: dict[str, pd.DataFrame], ctx: Context | None = Non
     return {"policy_terms": df}
 
 
-PER_REPORT_STAGES.append(("policy_terms", extract_policy_terms))
-PACKAGE_STAGES.append(("policy_terms_shared", flag_shared_terms))
+def register() -> None:
+    """Add the per-report and the package stage to the registry (idempotent)."""
+    from . import stages
+
+    if not any(fn is extract_policy_terms for _, fn in stages.PER_REPORT_STAGES):
+        stages.PER_REPORT_STAGES.append(("policy_terms", extract_policy_terms))
+    if not any(fn is flag_shared_terms for _, fn in stages.PACKAGE_STAGES):
+        stages.PACKAGE_STAGES.append(("policy_terms_shared", flag_shared_terms))

@@ -13,15 +13,28 @@ from collections.abc import Callable
 PerReportStage = Callable[..., dict[str, list[dict]]]
 PackageStage = Callable[..., dict]
 
+_registered = False
 PER_REPORT_STAGES: list[tuple[str, PerReportStage]] = []
 PACKAGE_STAGES: list[tuple[str, PackageStage]] = []
 
 
 def register_all() -> None:
     """Import the stage modules (each appends itself to the lists above) exactly once."""
-    if PER_REPORT_STAGES or PACKAGE_STAGES:
+    global _registered
+    if _registered:
         return
+    _registered = True
     # Stage modules are added here as they are written; the order is the run order.
+    from . import checks_content, citations, compliance, policy_terms, themes
+
+    citations.register()
+    policy_terms.register()
+    themes.register()
+    compliance.register()
+    checks_content.register()
+    from . import measures  # measures (per report), report_indicators (package), checks_measures
+
+    measures.register()
 
 
 # Content checks beyond the core ones (lbgr.checks.core): functions

@@ -31,6 +31,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
+    if isinstance(value, (float, np.floating)) and float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 742, not 742.0
     return str(value)
 
 

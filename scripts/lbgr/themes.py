@@ -1,4 +1,4 @@
-"""Theme coding: which part of the 2021–2025 纲要 each paragraph speaks to, and attention shares.
+"""Theme coding: which part of the 2021–2025 纲要 each stretch of a report speaks to, and attention shares.
 
 The codebook is data: ``themes`` lists the parts P02–P10 of the 纲要 plus X1 (普法 and public
 legal services) and X0 (boilerplate), each with a pattern for the section headings that announce
@@ -6,26 +6,36 @@ it; ``theme_keywords`` lists each theme's keywords as *discriminative* (pointing
 theme) or *ambiguous* (shared with other themes: never decisive alone); and
 ``theme_crosswalk_2015`` maps the 2015–2020 纲要's task areas onto the themes.
 
-Keyword hits. All keyword patterns are matched on a paragraph together; where matches overlap,
+Keyword hits. All keyword patterns are matched on a unit together; where matches overlap,
 the leftmost wins and, at the same start, the longest (政府法律顾问 rather than 法律顾问), so
 every character counts for at most one keyword.
 
-Assignment rule (one theme per paragraph, or none), in this order:
+Headings. The heading that announces a theme for a stretch of text is found from the inside out:
+first the sections that begin inside the text's paragraph (inline 一是 items), then the
+paragraph's *lead phrase*, then the enclosing sections up to the part. A lead phrase is a short
+first sentence (at most ``LEAD_PHRASE_MAX`` characters, ending in 。) with which a paragraph
+opens: many reports head their paragraphs with one instead of a marker (提升备案审查工作质效。).
+A heading announces a theme when exactly one theme's ``heading_pattern`` matches it.
+
+Coding units. The unit is the paragraph, cut where an enumerated item (一是 …) begins inside it
+(see ``coding_units``); the assignments are kept in ``paragraph_themes``, one row per unit.
+
+Assignment rule (one theme per unit, or none), in this order:
 
 1. ``most_discriminative_hits``: the theme with most discriminative hits, counting only themes
    that enter the shares; a boilerplate theme (X0) never competes with them.
-2. ``tie_heading``: among tied themes, the one the paragraph's heading announces (the nearest
-   enclosing section whose heading matches exactly one theme's heading pattern);
-   ``tie_first_hit``: failing that, the tied theme hit first in the paragraph.
+2. ``tie_heading``: among tied themes, the one the unit's heading announces (the nearest
+   heading, as above, that announces exactly one theme);
+   ``tie_first_hit``: failing that, the tied theme hit first in the unit.
 3. ``ambiguous_heading``: no discriminative hit, but an ambiguous keyword of the theme the
    heading announces.
 4. ``boilerplate_only``: no hit of a theme in the shares, but a boilerplate (X0) hit.
 5. ``ambiguous_unresolved`` / ``no_keyword``: no theme.
 
 Attention (per report and theme) publishes counts and shares, after the Manifesto Project:
-discriminative keyword hits, paragraphs and characters attributed, each also as a share of the
+discriminative keyword hits, units and characters attributed, each also as a share of the
 report's total over the themes in the shares (X0 excluded), so each share column sums to 1 per
-report. ``paragraph_themes`` keeps every paragraph's assignment so that any share can be audited.
+report. ``paragraph_themes`` keeps every unit's assignment so that any share can be audited.
 """
 
 from __future__ import annotations
@@ -37,7 +47,6 @@ from functools import lru_cache
 
 from .context import Context
 from .model import ReportDoc, Section
-from .stages import PER_REPORT_STAGES
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -101,16 +110,33 @@ class ThemeBook:
         matched = [code for code, regex in self.heading.items() if regex.search(heading or "")]
         return matched[0] if len(matched) == 1 else None
 
-    def section_theme(self, section: Section, by_id: dict[str, Section]) -> str | None:
-        """The theme of the nearest section, from ``section`` outwards, whose heading announces one."""
-        node: Section | None = section
+    def theme_at(self, doc: ReportDoc, start: int, end: int, by_id: dict[str, Section]) -> str | None:
+        """The theme announced for the text at ``[start, end)``: the nearest heading, from the inside
+        out, that announces exactly one theme (see the module docstring)."""
+        paragraph = doc.paragraph_at(start)
+        lead = lead_phrase(paragraph.text) if paragraph else ""
+        node: Section | None = doc.section_at(start, end)
         while node is not None:
+            if lead and paragraph is not None and node.heading_char_start < paragraph.char_start:
+                theme = self.heading_theme(lead)
+                if theme:
+                    return theme
+                lead = ""
             if node.level > 0:
                 theme = self.heading_theme(node.heading)
                 if theme:
                     return theme
             node = by_id.get(node.parent_id) if node.parent_id else None
-        return None
+        return self.heading_theme(lead) if lead else None
+
+
+LEAD_PHRASE_MAX = 25
+
+
+def lead_phrase(text: str) -> str:
+    """The short first sentence that heads a paragraph (``""`` if it has none)."""
+    cut = text.find("。")
+    return text[:cut] if 0 < cut <= LEAD_PHRASE_MAX and cut < len(text) - 1 else ""
 
 
 @lru_cache(maxsize=8)
@@ -125,7 +151,7 @@ class Assignment:
 
 
 def assign(book: ThemeBook, hits: list[Hit], heading_theme: str | None) -> Assignment:
-    """The assignment rule of the module docstring, for one paragraph's hits."""
+    """The assignment rule of the module docstring, for the hits of one coding unit."""
     first_hit: dict[str, int] = {}
     counts: Counter[str] = Counter()
     residual = 0
@@ -161,40 +187,58 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def coding_units(doc: ReportDoc) -> list[tuple[str, str, int, int]]:
+    """(unit_id, paragraph_id, char_start, char_end) of every coding unit, in document order.
+
+    A unit is a paragraph, cut where an enumerated item (一是, 二是 …) begins inside it: reports
+    often run a whole section's items into one line, and coding such a line as one unit would
+    give all its items to one theme. Joined, a paragraph's units are the paragraph.
+    """
+    inline_starts = sorted(s.char_start for s in doc.sections if s.level > 0)
+    units = []
+    for p in doc.paragraphs:
+        cuts = [c for c in inline_starts if p.char_start < c < p.char_end]
+        bounds = [p.char_start, *cuts, p.char_end]
+        for k in range(len(bounds) - 1):
+            units.append((f"{p.paragraph_id}-u{k + 1}", p.paragraph_id, bounds[k], bounds[k + 1]))
+    return units
+
+
 def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     book = ThemeBook.from_context(ctx)
     by_id = doc.sections_by_id()
-    paragraph_rows = []
+    unit_rows = []
     hits_by_theme: Counter[str] = Counter()
     ambiguous_by_theme: Counter[str] = Counter()
-    paragraphs_by_theme: Counter[str] = Counter()
+    units_by_theme: Counter[str] = Counter()
     chars_by_theme: Counter[str] = Counter()
-    for p in doc.paragraphs:
-        hits = book.hits(p.text)
-        section = doc.section_at(p.char_start, p.char_end)
-        heading_theme = book.section_theme(section, by_id)
+    for unit_id, paragraph_id, start, end in coding_units(doc):
+        hits = book.hits(doc.body[start:end])
+        heading_theme = book.theme_at(doc, start, end, by_id)
         result = assign(book, hits, heading_theme)
         per_theme: Counter[str] = Counter()
         labels = []
         n_ambiguous = 0
         for hit in hits:
             theme = book.discriminative_theme(hit)
+            rows = book.patterns[hit.pattern][1]
             if theme:
                 per_theme[theme] += 1
                 hits_by_theme[theme] += 1
-                labels.append(f"{theme} {next(r.keyword for r in book.patterns[hit.pattern][1] if r.theme_code == theme)}")
+                labels.append(f"{theme} {next(r.keyword for r in rows if r.theme_code == theme)}")
             else:
                 n_ambiguous += 1
                 themes = book.ambiguous_themes(hit)
                 ambiguous_by_theme.update(themes)
-                labels.append(f"{'/'.join(themes)} {book.patterns[hit.pattern][1][0].keyword}")
+                labels.append(f"{'/'.join(themes)} {rows[0].keyword}")
         if result.theme_code:
-            paragraphs_by_theme[result.theme_code] += 1
-            chars_by_theme[result.theme_code] += len(p.text)
-        paragraph_rows.append({
-            "paragraph_id": p.paragraph_id,
+            units_by_theme[result.theme_code] += 1
+            chars_by_theme[result.theme_code] += end - start
+        unit_rows.append({
+            "unit_id": unit_id,
+            "paragraph_id": paragraph_id,
             "report_id": doc.report_id,
-            "section_id": p.section_id,
+            "section_id": doc.section_at(start, end).section_id,
             "theme_code": result.theme_code,
             "assignment_rule": result.rule,
             "heading_theme_code": heading_theme,
@@ -203,14 +247,14 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
             "theme_hits": " ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
                           or None,
             "matched_keywords": "; ".join(labels) or None,
-            "char_start": p.char_start,
-            "char_end": p.char_end,
+            "char_start": start,
+            "char_end": end,
         })
 
     def total(counter: Counter[str]) -> int:
         return sum(n for t, n in counter.items() if t in book.in_shares)
 
-    totals = (total(hits_by_theme), total(paragraphs_by_theme), total(chars_by_theme))
+    totals = (total(hits_by_theme), total(units_by_theme), total(chars_by_theme))
     attention_rows = []
     for code in book.codes:
         in_shares = code in book.in_shares
@@ -220,13 +264,13 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
             "is_in_shares": in_shares,
             "n_keyword_hits": hits_by_theme[code],
             "n_ambiguous_keyword_hits": ambiguous_by_theme[code],
-            "n_paragraphs_attributed": paragraphs_by_theme[code],
+            "n_units_attributed": units_by_theme[code],
             "n_chars_attributed": chars_by_theme[code],
             "keyword_hit_share": _share(hits_by_theme[code], totals[0]) if in_shares else None,
-            "paragraph_share": _share(paragraphs_by_theme[code], totals[1]) if in_shares else None,
+            "unit_share": _share(units_by_theme[code], totals[1]) if in_shares else None,
             "char_share": _share(chars_by_theme[code], totals[2]) if in_shares else None,
         })
-    return {"paragraph_themes": paragraph_rows, "theme_attention": attention_rows}
+    return {"paragraph_themes": unit_rows, "theme_attention": attention_rows}
 
 
 # --- validating the codebook on a corpus -------------------------------------------------------
@@ -241,8 +285,7 @@ def keyword_discrimination(docs: list[ReportDoc], book: ThemeBook) -> list[dict]
     for doc in docs:
         by_id = doc.sections_by_id()
         for hit in book.hits(doc.body):
-            section = doc.section_at(hit.start, hit.end)
-            heading_theme = book.section_theme(section, by_id)
+            heading_theme = book.theme_at(doc, hit.start, hit.end, by_id)
             for row in book.patterns[hit.pattern][1]:
                 c = stats[(row.theme_code, row.keyword)]
                 c["n_hits"] += 1
@@ -253,14 +296,21 @@ def keyword_discrimination(docs: list[ReportDoc], book: ThemeBook) -> list[dict]
     for row in book.keywords:
         c = stats[(row.theme_code, row.keyword)]
         share = c["n_agree"] / c["n_placed"] if c["n_placed"] else None
+        if row.theme_code not in book.heading or share is None:
+            status = "untested"  # no heading can announce the theme (X0), or no hit sits under one
+        else:
+            status = "pass" if share >= DISCRIMINATION_THRESHOLD else "fail"
         out.append({
             "theme_code": row.theme_code, "keyword": row.keyword, "keyword_type": row.keyword_type,
             "n_hits": c["n_hits"], "n_placed": c["n_placed"], "n_agree": c["n_agree"], "agree_share": share,
-            "is_testable": row.theme_code in book.heading and c["n_placed"] > 0,
-            "is_discriminative": share is None or share >= DISCRIMINATION_THRESHOLD,
-            "discrimination_exception": row.exception,
+            "status": status, "discrimination_exception": row.exception,
         })
     return out
 
 
-PER_REPORT_STAGES.append(("themes", code_themes))
+def register() -> None:
+    """Add the theme-coding stage to the registry (idempotent)."""
+    from . import stages
+
+    if not any(fn is code_themes for _, fn in stages.PER_REPORT_STAGES):
+        stages.PER_REPORT_STAGES.append(("themes", code_themes))

@@ -51,6 +51,25 @@ def load_bodies(package_dir: Path, reports) -> dict[str, str]:
     return bodies
 
 
+def parquet_copies_match(package_dir: Path, specs: dict, tables: dict) -> list[str]:
+    import pandas as pd
+
+    from .package import parquet_path
+
+    errors = []
+    for name, spec in specs.items():
+        if not spec.get("parquet") or name not in tables:
+            continue
+        path = package_dir / parquet_path(name)
+        if not path.exists():
+            errors.append(f"{name}: its Parquet copy {parquet_path(name)} is missing")
+            continue
+        copy = pd.read_parquet(path)
+        if not copy.reset_index(drop=True).equals(tables[name].reset_index(drop=True)):
+            errors.append(f"{name}: the Parquet copy differs from the CSV table")
+    return errors
+
+
 def validate_package(package_dir: Path, use_frictionless: bool = True) -> Validation:
     package_dir = Path(package_dir)
     result = Validation()
@@ -83,6 +102,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True) -> Valida
         result.seconds["validate_pandera_rules"] = time.perf_counter() - t1
         return result
     result.errors += checks.foreign_keys(tables, {n: table_schema(n) for n in tables})
+    result.errors += parquet_copies_match(package_dir, specs, tables)
     bodies = load_bodies(package_dir, tables["reports"])
     errors, warnings = checks.core(tables, bodies)
     result.errors += errors

@@ -1,0 +1,199 @@
+"""The indicator codebook (data/codebooks/indicators.csv): mapping mentions to codes, and the
+``report_indicators`` package stage.
+
+Every rule lives in the codebook; this module only applies it. See
+``data/codebooks/indicators.md`` for the columns and for the tie-breaking rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+# Words that mark a figure as a total for the whole reporting period or jurisdiction; a
+# candidate stated with one of them ranks before one without (tie-break rule 4).
+TOTAL_MARKERS = re.compile(r"共|累计|合计|总计|全年|全市|全区|全县|全旗|全州|全省")
+# Parts of a report whose figures are not the year's results (plans E4, problems E2).
+NOT_RESULTS = {"plans", "problems"}
+PART_MARKERS = re.compile(r"其中|包括|含")
+# Added to the distance of a pattern match outside the figure's own clause.
+BORROWED_PENALTY = 1000
+
+
+@dataclass(frozen=True)
+class IndicatorRule:
+    code: str
+    value_kinds: tuple[str, ...]
+    units: frozenset[str]
+    unit_order: tuple[str, ...]
+    pattern: re.Pattern
+    sentence_pattern: re.Pattern | None
+    exclude_pattern: re.Pattern | None
+    noun_exclude_pattern: re.Pattern | None
+    preferred_pattern: re.Pattern | None
+    priority: int
+
+    @classmethod
+    def from_row(cls, row: dict[str, str]) -> IndicatorRule:
+        def rx(key: str) -> re.Pattern | None:
+            text = (row.get(key) or "").strip()
+            return re.compile(text) if text else None
+
+        return cls(
+            code=row["indicator_code"],
+            value_kinds=tuple(row["value_kinds"].split()),
+            units=frozenset(row["units_allowed"].split()),
+            unit_order=tuple(row["units_allowed"].split()),
+            pattern=re.compile(row["pattern"]),
+            sentence_pattern=rx("sentence_pattern"),
+            exclude_pattern=rx("exclude_pattern"),
+            noun_exclude_pattern=rx("noun_exclude_pattern"),
+            preferred_pattern=rx("preferred_pattern"),
+            priority=int(row["mapping_priority"]),
+        )
+
+    @property
+    def preferred_kind(self) -> str:
+        return self.value_kinds[0]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """What the mapping reads about one quantity (all strings are slices of the body)."""
+
+    context: str  # the clause, extended to neighbouring clauses when its own lead is too weak
+    number_start: int  # offsets of the quantity within ``context``
+    number_end: int
+    sentence: str
+    subject: str
+    noun: str  # the noun written right after the measure word (2个督察小组 → 督察小组), or ""
+    unit_normalized: str
+    value_kind: str
+    own_start: int = 0  # the figure's own clause within ``context`` (the rest is borrowed)
+    own_end: int | None = None
+
+
+class Codebook:
+    def __init__(self, rows: list[dict[str, str]]):
+        self.rows = rows
+        self.rules = [IndicatorRule.from_row(r) for r in rows]
+        self.by_code = {r.code: r for r in self.rules}
+
+    def code_for(self, m: Mention) -> str | None:
+        """The indicator code of a mention, or None.
+
+        A rule applies when the mention's kind and unit are allowed, its ``pattern`` occurs in
+        the context, its ``sentence_pattern`` (if any) in the sentence, and neither its
+        ``exclude_pattern`` (context) nor its ``noun_exclude_pattern`` (the counted noun) matches.
+        Of the rules that apply, the one whose pattern occurs nearest to the figure wins, a
+        match in the figure's own clause always before one in a borrowed clause; equal
+        distances go to the lower ``priority``.
+        """
+        own_end = len(m.context) if m.own_end is None else m.own_end
+        best: tuple[int, int, str] | None = None
+        for rule in self.rules:
+            if m.value_kind not in rule.value_kinds:
+                continue
+            if rule.units and m.unit_normalized not in rule.units:
+                continue
+            if rule.sentence_pattern and not rule.sentence_pattern.search(m.sentence):
+                continue
+            if rule.exclude_pattern and rule.exclude_pattern.search(m.context):
+                continue
+            if rule.noun_exclude_pattern and m.noun and rule.noun_exclude_pattern.search(m.noun):
+                continue
+            dist = None
+            for hit in rule.pattern.finditer(m.context):
+                if hit.end() <= m.number_start:
+                    d = m.number_start - hit.end()
+                elif hit.start() >= m.number_end:
+                    d = hit.start() - m.number_end
+                else:
+                    d = 0
+                if hit.end() <= m.own_start or hit.start() >= own_end:
+                    d += BORROWED_PENALTY
+                dist = d if dist is None else min(dist, d)
+            if dist is None:
+                continue
+            key = (dist, rule.priority, rule.code)
+            if best is None or key < best:
+                best = key
+        return None if best is None else best[2]
+
+
+def _part_types(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """section_id → part_type of its level-1 ancestor (empty when unknown)."""
+    sections = tables.get("sections")
+    if sections is None or sections.empty or "part_type" not in sections:
+        return {}
+    by_id = {r.section_id: r for r in sections.itertuples()}
+    out: dict[str, str] = {}
+    for sid in by_id:
+        s = by_id[sid]
+        while s.level > 1 and isinstance(s.parent_id, str) and s.parent_id in by_id:
+            s = by_id[s.parent_id]
+        out[sid] = s.part_type if s.level == 1 and isinstance(s.part_type, str) else ""
+    return out
+
+
+def choose(candidates: pd.DataFrame, rule: IndicatorRule | None, part_of: dict[str, str]) -> pd.Series:
+    """The row that stands for an indicator in a report (the tie-breaking rule).
+
+    Candidates are ranked by, in order: (1) ``value_kind`` equal to the indicator's preferred
+    kind (the first of its ``value_kinds``); (2) not in a plans or problems part; (3) the
+    sentence matches the indicator's ``preferred_pattern``; (4) the earlier its unit comes in
+    the indicator's ``units_allowed``, the better; (5) not stated as a part of a total (其中
+    before it in its clause); (6) stated as a total (共, 累计, 全年, 全市 … before it in its
+    clause); (7) document order. Values are taken as stated: nothing is summed or recomputed.
+    """
+    def rank(row) -> tuple:
+        kind_ok = rule is not None and row.value_kind == rule.preferred_kind
+        in_results = part_of.get(row.section_id, "") not in NOT_RESULTS
+        preferred = bool(rule and rule.preferred_pattern and rule.preferred_pattern.search(str(row.sentence)))
+        lead = _lead(row)
+        is_part = PART_MARKERS.search(lead) is not None
+        total = TOTAL_MARKERS.search(lead) is not None
+        units = rule.unit_order if rule is not None else ()
+        unit_rank = units.index(row.unit_normalized) if row.unit_normalized in units else len(units)
+        return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(row.char_start))
+
+    ranked = sorted(candidates.itertuples(index=False), key=rank)
+    return pd.Series(ranked[0]._asdict())
+
+
+def _lead(row) -> str:
+    """The words of the figure's clause before it (up to 30 characters)."""
+    sentence, surface = str(row.sentence), str(row.surface)
+    i = sentence.find(surface)
+    if i < 0:
+        return ""
+    before = sentence[max(0, i - 30):i]
+    cut = max(before.rfind(c) for c in ",，;；:：。")
+    return before[cut + 1:]
+
+
+REPORT_INDICATOR_COLUMNS = ["report_id", "indicator_code", "measure_id", "value", "value_normalized",
+                            "unit_normalized", "qualifier", "value_kind", "n_candidates"]
+
+
+def derive_report_indicators(tables: dict[str, pd.DataFrame], ctx) -> dict[str, pd.DataFrame]:
+    """Package stage: one row per report and indicator code mentioned in it."""
+    from .tables import frame
+
+    codebook = Codebook(ctx.codebook("indicators"))
+    measures = tables.get("measures")
+    rows: list[dict] = []
+    if measures is not None and not measures.empty:
+        part_of = _part_types(tables)
+        coded = measures[measures.indicator_code.notna() & (measures.indicator_code.astype(str) != "")]
+        for (report_id, code), group in coded.groupby(["report_id", "indicator_code"], sort=True):
+            best = choose(group, codebook.by_code.get(str(code)), part_of)
+            rows.append({
+                "report_id": report_id, "indicator_code": code, "measure_id": best["measure_id"],
+                "value": best["value"], "value_normalized": best["value_normalized"],
+                "unit_normalized": best["unit_normalized"], "qualifier": best["qualifier"],
+                "value_kind": best["value_kind"], "n_candidates": len(group),
+            })
+    return {"report_indicators": frame("report_indicators", rows)}

@@ -1,0 +1,240 @@
+"""Per-report stage ``measures``: every quantitative mention in a report body.
+
+For each paragraph, ``lbgr.numbers.find_quantities`` finds the figures; this module adds where
+they are (section, paragraph, sentence), what they count (``subject``) and which indicator of
+the codebook they state (``indicator_code``, via ``lbgr.indicators.Codebook``).
+
+Sentences end at 。!?; and at line ends; clauses also end at , and :. A figure's *context* for
+the indicator mapping is its clause. When the clause says too little before the figure
+(``其中受理157件``, ``审结131件``, ``占比82.4%``, ``涉及金额约8567万元``), the context reaches back
+over the preceding clauses of the sentence to the nearest one that names its topic, and, for
+a figure that opens its sentence (``70件政府合同…,90件…均通过合法性审查``), forward to the next
+clause.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .indicators import Codebook, Mention, derive_report_indicators
+from .model import ReportDoc
+from .numbers import Quantity, find_quantities
+
+_SENTENCE_END = set("。!?！？;；")
+_CLAUSE_END = _SENTENCE_END | set(",，:：")
+# Function words stripped from a lead before judging whether it names a topic.
+_LEAD_FILLER = re.compile(r"^(?:其中|另有|另|并|且|已经|已|共计|共|合计|总计|累计|全年|当年|均|分别|达到|达|为|约|近|仅|再|又)+")
+_LEAD_FILLER_END = re.compile(r"(?:共计|共|合计|累计|均达到|均达|均为|均|达到|达|为|约|近|仅|分别|已|计)+$")
+# A lead that starts with one of these refers back to the clause before (占比, 其中, 涉及金额).
+_LEAD_REFERS_BACK = re.compile(r"^(?:其中|占比|占|涉及|合计|同比|环比|较上年|比上年|分别|含)")
+_MIN_TOPIC = 4  # characters a lead needs (after fillers) to count as naming its topic
+# The noun after a classifier names the counted thing (2个督察小组, 70件政府合同).
+_PRE_NOUN_UNITS = {"个", "家", "名", "项", "类", "大类", "种", "支", "部", "批", "批次", "个批次", "本",
+                   "所", "座", "位", "条", "件", "场", "份", "人", "户", "期", "%", "百分之"}
+# Where that noun ends: a verb or a conjunction (searched from the noun's second character on).
+_NOUN_STOP = re.compile(
+    r"开展|参加|参与|作为|纳入|进行|达成|实现|完成|落实|实行|得到|获得|获评|入选|接受|建成|设立|通过|提供|开工|"
+    r"落地|加速|顺利|予以|进驻|协同|互联|圆满|成功|全面|涉及|给予|发放|依法|列席|参照|覆盖|提升|推进|推动|达到|"
+    r"开通|建立|组织|共确认|确认|跨|被|在|由|向|从|将|把|和|及|与|等|的|均|已|全部|实行|未")
+_SUBJECT_LEAD = re.compile(r"^(?:等|及|和|与|以|对|为|在|将|把|有)+")
+_QUOTE_MARKS = re.compile(r"[“”‘’\"]")
+_MAX_SUBJECT = 20
+
+
+@dataclass(frozen=True)
+class _Clause:
+    start: int
+    end: int  # exclusive, before the delimiter
+
+
+def _is_thousands_comma(text: str, i: int) -> bool:
+    return 0 < i and text[i - 1].isdigit() and re.match(r"[,，]\d{3}(?!\d)", text[i:]) is not None
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of a paragraph; ``end`` includes the final punctuation."""
+    out, start = [], 0
+    for i, c in enumerate(text):
+        if c in _SENTENCE_END:
+            out.append((start, i + 1))
+            start = i + 1
+    if start < len(text):
+        out.append((start, len(text)))
+    return [(s, e) for s, e in out if text[s:e].strip()]
+
+
+def split_clauses(text: str, start: int, end: int) -> list[_Clause]:
+    out, s = [], start
+    for i in range(start, end):
+        if text[i] in _CLAUSE_END and not _is_thousands_comma(text, i):
+            out.append(_Clause(s, i))
+            s = i + 1
+    if s < end:
+        out.append(_Clause(s, end))
+    return out or [_Clause(start, end)]
+
+
+def _names_topic(lead: str) -> bool:
+    if _LEAD_REFERS_BACK.match(lead):
+        return False
+    return len(_LEAD_FILLER_END.sub("", _LEAD_FILLER.sub("", lead))) >= _MIN_TOPIC
+
+
+def _without(text: str, c: _Clause, quantities: list[Quantity]) -> str:
+    """The clause's words without its figures."""
+    out, pos = [], c.start
+    for q in quantities:
+        if c.start <= q.start < c.end:
+            out.append(text[pos:q.start])
+            pos = q.end
+    out.append(text[pos:c.end])
+    return "".join(out)
+
+
+def mapping_context(text: str, clauses: list[_Clause], k: int, q_start: int,
+                    quantities: list[Quantity]) -> tuple[int, int]:
+    """(start, end) in ``text`` of the context used to map the figure at ``q_start`` in clause ``k``.
+
+    1. The clause itself when the words before the figure name a topic.
+    2. When they do not, but the rest of the clause does (``48个苏木乡镇完成…``): the clause,
+       and the next clause too if the clause opens its sentence (``70件政府合同…,90件…均通过合法性审查``).
+    3. Otherwise (``其中受理157件``, ``审结131件``, ``占比82.4%``): back to the nearest earlier
+       clause of the sentence that names a topic; if there is none, on to the next clause.
+    """
+    own = clauses[k]
+    nxt = clauses[k + 1].end if k + 1 < len(clauses) else own.end
+    lead = text[own.start:q_start]
+    if _names_topic(lead):
+        return own.start, own.end
+    if not _LEAD_REFERS_BACK.match(lead) and _names_topic(_without(text, own, quantities)):
+        return own.start, (nxt if k == 0 else own.end)
+    i = k
+    while i > 0:
+        i -= 1
+        if _names_topic(_without(text, clauses[i], quantities)):
+            return clauses[i].start, own.end
+    return clauses[0].start, nxt
+
+
+def counted_noun(text: str, clause: _Clause, q: Quantity) -> str:
+    """The noun written right after a classifier (2个督察小组 → 督察小组), or ""."""
+    if q.unit not in _PRE_NOUN_UNITS:
+        return ""
+    tail = text[q.end:clause.end]
+    tail = tail[1:] if tail.startswith("的") else tail
+    m = re.match(r"[“”‘’\"\u4e00-\u9fff]+", tail)
+    if not m:
+        return ""
+    word = re.sub(r"[“”‘’\"]", "", m.group(0))
+    stop = _NOUN_STOP.search(word, 1)
+    word = word[: stop.start()] if stop else word
+    return word[:_MAX_SUBJECT] if len(word) >= 2 else ""
+
+
+def subject_of(text: str, clause: _Clause, q: Quantity, prev_end: int, noun: str, context_lead: str) -> str:
+    """A short phrase naming what the figure counts: the counted noun, else the words before it."""
+    if noun and q.unit_normalized != "%":
+        return noun
+    begin = max(clause.start, prev_end)
+    lead = _QUOTE_MARKS.sub("", text[begin:q.start])
+    cut = max(lead.rfind(ch) for ch in "、()《》")
+    if cut >= 0 and len(lead) - cut - 1 >= 2:
+        lead = lead[cut + 1:]
+    lead = _LEAD_FILLER_END.sub("", _SUBJECT_LEAD.sub("", _LEAD_FILLER.sub("", lead))).strip("《》 ")
+    if len(lead) < 2 and noun:
+        return noun
+    if len(lead) < 2:
+        lead = _LEAD_FILLER_END.sub("", _QUOTE_MARKS.sub("", context_lead)).rstrip(",，:：;；、 ").strip("《》 ")
+    return lead[-_MAX_SUBJECT:]
+
+
+def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
+    rows: list[dict] = []
+    paragraphs = doc.paragraphs or []
+    for para in paragraphs:
+        text = para.text
+        quantities = find_quantities(text)
+        if not quantities:
+            continue
+        sentences = split_sentences(text)
+        for s_start, s_end in sentences:
+            in_sentence = [q for q in quantities if s_start <= q.start < s_end]
+            if not in_sentence:
+                continue
+            clauses = split_clauses(text, s_start, s_end)
+
+            def clause_index(pos: int, clauses=clauses) -> int:
+                for idx, c in enumerate(clauses):
+                    if c.start <= pos <= c.end:
+                        return idx
+                return len(clauses) - 1
+
+            sentence_text = text[s_start:s_end]
+            prev_end_in_clause: dict[int, int] = {}
+            for q in in_sentence:
+                k = clause_index(q.start)
+                noun = counted_noun(text, clauses[k], q)
+                c_start, c_end = mapping_context(text, clauses, k, q.start, in_sentence)
+                subject = subject_of(text, clauses[k], q, prev_end_in_clause.get(k, clauses[k].start), noun,
+                                     text[c_start:q.start])
+                prev_end_in_clause[k] = q.end
+                mention = Mention(context=text[c_start:c_end], number_start=q.start - c_start,
+                                  number_end=q.end - c_start, sentence=sentence_text, subject=subject, noun=noun,
+                                  unit_normalized=q.unit_normalized, value_kind=q.value_kind,
+                                  own_start=clauses[k].start - c_start, own_end=clauses[k].end - c_start)
+                start, end = para.char_start + q.start, para.char_start + q.end
+                rows.append({
+                    "report_id": doc.report_id,
+                    "section_id": doc.section_at(start, end).section_id,
+                    "paragraph_id": para.paragraph_id,
+                    "surface": q.surface,
+                    "char_start": start,
+                    "char_end": end,
+                    "value": q.value,
+                    "scale": q.scale,
+                    "unit": q.unit,
+                    "value_normalized": q.value_normalized,
+                    "value_normalized_high": q.value_normalized_high,
+                    "unit_normalized": q.unit_normalized,
+                    "qualifier": q.qualifier,
+                    "value_kind": q.value_kind,
+                    "subject": subject,
+                    "indicator_code": codebook.code_for(mention),
+                    "sentence": sentence_text,
+                })
+    rows.sort(key=lambda r: r["char_start"])
+    out = []
+    for n, row in enumerate(rows, start=1):
+        out.append({"measure_id": f"{doc.report_id}-m{n:04d}", **row})
+    return out
+
+
+_CODEBOOKS: dict[int, tuple[list, Codebook]] = {}
+
+
+def codebook_of(ctx) -> Codebook:
+    """The compiled indicator codebook of ``ctx`` (compiled once per loaded codebook)."""
+    rows = ctx.codebook("indicators")
+    cached = _CODEBOOKS.get(id(rows))
+    if cached is None or cached[0] is not rows:
+        cached = (rows, Codebook(rows))
+        _CODEBOOKS[id(rows)] = cached
+    return cached[1]
+
+
+def extract_measures(doc: ReportDoc, ctx) -> dict[str, list[dict]]:
+    """Per-report stage: ``{"measures": rows}``."""
+    return {"measures": measure_rows(doc, codebook_of(ctx))}
+
+
+def register() -> None:
+    """Add the stages and the content check to the registry (idempotent)."""
+    from . import checks_measures, stages
+
+    if not any(fn is extract_measures for _, fn in stages.PER_REPORT_STAGES):
+        stages.PER_REPORT_STAGES.append(("measures", extract_measures))
+    if not any(fn is derive_report_indicators for _, fn in stages.PACKAGE_STAGES):
+        stages.PACKAGE_STAGES.append(("report_indicators", derive_report_indicators))
+    if checks_measures.check not in stages.CONTENT_CHECKS:
+        stages.CONTENT_CHECKS.append(checks_measures.check)
