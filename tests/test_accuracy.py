@@ -30,3 +30,13 @@ def test_recall(accuracy):
 def test_indicator_agreement(accuracy):
     assert accuracy.n_coded > 0
     assert accuracy.indicator_agreement >= 0.90, accuracy.code_disagreements
+
+
+def test_held_out_reports_meet_the_span_thresholds(ctx):
+    """Reports whose gold the extractor's author never saw (tests/gold/splits.csv)."""
+    held_out = evaluate(ctx=ctx, split="held_out")
+    assert held_out.n_gold > 100
+    assert held_out.precision >= 0.97, held_out.false_positives
+    assert held_out.recall >= 0.97, held_out.false_negatives
+    # Indicator agreement on held-out reports is reported (methods chapter), not tuned: 0.887 when measured.
+    assert held_out.indicator_agreement >= 0.80, held_out.code_disagreements

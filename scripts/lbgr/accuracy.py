@@ -84,14 +84,27 @@ def _same_value(a, b) -> bool:
         return False
 
 
-def evaluate(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW, ctx: Context | None = None) -> Accuracy:
+def splits(gold_dir: Path = GOLD_DIR) -> dict[str, str]:
+    """source_file -> split (`development`: the extractor's author saw its gold; `held_out`: not)."""
+    path = Path(gold_dir) / "splits.csv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["source_file"]: row["split"] for row in csv.DictReader(fh)}
+
+
+def evaluate(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW, ctx: Context | None = None,
+             split: str | None = None) -> Accuracy:
+    """Score the extractor against the gold; ``split`` restricts it to `development` or `held_out` files."""
     ctx = ctx or Context()
     acc = Accuracy()
     by_file: dict[str, list[dict]] = {}
+    split_of = splits(gold_dir)
     for path in gold_files(gold_dir):
         with open(path, encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
-                by_file.setdefault(row["source_file"], []).append(row)
+                if split is None or split_of.get(row["source_file"]) == split:
+                    by_file.setdefault(row["source_file"], []).append(row)
     for source_file, gold_rows in sorted(by_file.items()):
         doc = _doc_for(source_file, raw_dir, ctx)
         body = doc.body
@@ -143,21 +156,25 @@ def evaluate(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW, ctx: Context 
     return acc
 
 
-def figures(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW) -> dict[str, float]:
+def figures(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW, split: str | None = None) -> dict[str, float]:
     """Precision, recall and indicator agreement (with the counts behind them)."""
-    return evaluate(gold_dir, raw_dir).figures()
+    return evaluate(gold_dir, raw_dir, split=split).figures()
 
 
 def main(argv: list[str] | None = None) -> int:
     if not gold_files():
         print(f"no gold files in {GOLD_DIR}")
         return 1
-    acc = evaluate()
-    f = acc.figures()
+    ctx = Context()
     print(f"measures against the gold standard ({', '.join(p.name for p in gold_files())}):")
-    print(f"  precision            {f['precision']:.3f}  ({acc.n_matched} of {acc.n_extracted} extracted)")
-    print(f"  recall               {f['recall']:.3f}  ({acc.n_matched} of {acc.n_gold} gold, borderline excluded)")
-    print(f"  indicator agreement  {f['indicator_agreement']:.3f}  ({acc.n_code_agree} of {acc.n_coded} coded gold mentions)")
+    for split in (None, "development", "held_out"):
+        part = evaluate(ctx=ctx, split=split)
+        f = part.figures()
+        print(f"  {split or 'all gold reports'}:")
+        print(f"    precision            {f['precision']:.3f}  ({part.n_matched} of {part.n_extracted} extracted)")
+        print(f"    recall               {f['recall']:.3f}  ({part.n_matched} of {part.n_gold} gold, borderline excluded)")
+        print(f"    indicator agreement  {f['indicator_agreement']:.3f}  ({part.n_code_agree} of {part.n_coded} coded gold mentions)")
+    acc = evaluate(ctx=ctx)
     for title, items in (("false positives", acc.false_positives), ("false negatives", acc.false_negatives),
                          ("indicator disagreements", acc.code_disagreements), ("gold problems", acc.problems)):
         if items:
