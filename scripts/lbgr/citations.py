@@ -35,6 +35,7 @@ OUTER_OPEN, OUTER_CLOSE = "《", "》"
 # Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
 NESTED_PAIRS = {"〈": "〉", "<": ">", "＜": "＞"}
 CLOSER_OF = {OUTER_OPEN: OUTER_CLOSE, **NESTED_PAIRS}
+_BRACKET_CHARS = re.compile("[" + re.escape("\n" + OUTER_OPEN + OUTER_CLOSE + "".join(NESTED_PAIRS) + "".join(NESTED_PAIRS.values())) + "]")
 
 SENTENCE_BREAKS = "。；;！!？?\n"
 CLAUSE_BREAKS = "，,：:"
@@ -82,7 +83,9 @@ def find_titles(text: str) -> list[TitleSpan]:
             keep = [n for c in frame.children for n in _salvage(c)]
             (stack[-1].children if stack else roots).extend(keep)
 
-    for i, ch in enumerate(text):
+    # Only brackets and line breaks matter: jump from one to the next instead of visiting every character.
+    for m in _BRACKET_CHARS.finditer(text):
+        i, ch = m.start(), m.group()
         if ch == "\n":
             drop_all()
         elif ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):

@@ -206,6 +206,10 @@ def _number(d: Decimal) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
+_CLAUSE_END = re.compile(r"[,;。，；!?！？]")
+_QUOTE_CHARS = re.compile("[" + re.escape("".join(_QUOTES) + "".join(_QUOTES.values()) + '"') + "]")
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """(open, close) offsets of 《》, “”, ‘’, 「」 … pairs (and ASCII "…" pairs) in ``text``.
 
@@ -215,7 +219,8 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []
     ascii_open: int | None = None
-    for i, c in enumerate(text):
+    for m in _QUOTE_CHARS.finditer(text):
+        i, c = m.start(), m.group()
         if c in _QUOTES:
             stack.append((c, i))
         elif c == '"':
@@ -232,7 +237,7 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
                     break
     unclosed = [pos for _, pos in stack] + ([ascii_open] if ascii_open is not None else [])
     for pos in unclosed:
-        m = re.compile(r"[,;。，；!?！？]").search(text, pos)
+        m = _CLAUSE_END.search(text, pos)
         end = min(m.start() if m else len(text), pos + 25)
         spans.append((pos, end))
     return spans
@@ -242,10 +247,15 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return any(o < pos < c for o, c in spans)
 
 
+_UNITS_BY_FIRST: dict[str, list] = {}
+for _unit in UNITS:  # same order as UNITS, grouped by first character
+    _UNITS_BY_FIRST.setdefault(_unit[0][0], []).append(_unit)
+
+
 def _match_unit(text: str, pos: int) -> tuple[str, str, str] | None:
     if pos >= len(text) or text[pos] not in _UNIT_FIRST:
         return None
-    for written, normalized, kind, not_after in UNITS:
+    for written, normalized, kind, not_after in _UNITS_BY_FIRST.get(text[pos], ()):
         if text.startswith(written, pos):
             nxt = text[pos + len(written): pos + len(written) + 1]
             if nxt and nxt in not_after:

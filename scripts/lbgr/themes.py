@@ -81,6 +81,9 @@ class ThemeBook:
             by_pattern.setdefault(pattern, []).append(
                 KeywordRow(r["theme_code"], r["keyword"], r["keyword_type"], r.get("discrimination_exception") or ""))
         self.patterns = [(re.compile(p), rows) for p, rows in by_pattern.items()]
+        # Plain keywords are first looked for with a substring test, far cheaper than a regex scan.
+        self.literals = [rows[0].keyword if p == re.escape(rows[0].keyword) else None
+                         for p, rows in by_pattern.items()]
         self.keywords = [row for _, rows in self.patterns for row in rows]
 
     @classmethod
@@ -89,7 +92,9 @@ class ThemeBook:
 
     def hits(self, text: str) -> list[Hit]:
         found = [(m.start(), -(m.end() - m.start()), k)
-                 for k, (regex, _) in enumerate(self.patterns) for m in regex.finditer(text) if m.end() > m.start()]
+                 for k, (regex, _) in enumerate(self.patterns)
+                 if self.literals[k] is None or self.literals[k] in text
+                 for m in regex.finditer(text) if m.end() > m.start()]
         found.sort()
         out: list[Hit] = []
         last_end = -1
