@@ -86,11 +86,12 @@ def package_intact(out_dir: Path) -> bool:
     try:
         descriptor = json.loads(dp_path.read_text(encoding="utf-8"))
         for res in descriptor["resources"]:
-            data = (out_dir / res["path"]).read_bytes()
-            size = res.get("bytes", res.get("x_bytes"))
-            digest = res.get("hash", "sha256:" + str(res.get("x_sha256")))
-            if len(data) != size or "sha256:" + hashlib.sha256(data).hexdigest() != digest:
-                return False
+            for part in (res, res.get("x_parquet")):
+                if not part:
+                    continue
+                data = (out_dir / part["path"]).read_bytes()
+                if len(data) != part["bytes"] or "sha256:" + hashlib.sha256(data).hexdigest() != part["hash"]:
+                    return False
         with open(out_dir / paths.TABLES_DIR / "reports.csv", encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 body = (out_dir / row["body_path"]).read_bytes()

@@ -82,14 +82,19 @@ def check_themes(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> lis
     errors: list[str] = []
     if units is not None and not units.empty and "paragraphs" in tables:
         paragraphs = tables["paragraphs"].set_index("paragraph_id")
+        bounds = dict(zip(paragraphs.index, zip(paragraphs.char_start, paragraphs.char_end)))
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for pid, start, end in zip(units.paragraph_id, units.char_start, units.char_end):
+            spans.setdefault(pid, []).append((int(start), int(end)))
         bad = []
-        for pid, group in units.sort_values("char_start").groupby("paragraph_id"):
-            if pid not in paragraphs.index:
+        for pid, pieces in spans.items():
+            if pid not in bounds:
                 bad.append(pid)
                 continue
-            p = paragraphs.loc[pid]
-            starts, ends = group.char_start.tolist(), group.char_end.tolist()
-            if starts[0] != p.char_start or ends[-1] != p.char_end or starts[1:] != ends[:-1]:
+            pieces.sort()
+            starts, ends = [a for a, _ in pieces], [b for _, b in pieces]
+            p_start, p_end = bounds[pid]
+            if starts[0] != p_start or ends[-1] != p_end or starts[1:] != ends[:-1]:
                 bad.append(pid)
         missing = sorted(set(paragraphs.index) - set(units.paragraph_id))
         errors += _listed(bad, "paragraph_themes: the units of a paragraph do not tile it exactly")
