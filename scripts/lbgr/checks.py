@@ -48,6 +48,9 @@ def core(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> tuple[list[
     reports, sections, paragraphs = tables["reports"], tables["sections"], tables["paragraphs"]
 
     # Bodies: present and matching their checksum; paragraphs rebuild them exactly.
+    texts_by_report: dict[str, list[tuple[int, str]]] = {}
+    for rid, ordinal, text in zip(paragraphs.report_id, paragraphs.ordinal, paragraphs.text):
+        texts_by_report.setdefault(rid, []).append((int(ordinal), text if isinstance(text, str) else ""))
     for r in reports.itertuples():
         body = bodies.get(r.report_id)
         if body is None:
@@ -57,8 +60,8 @@ def core(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> tuple[list[
             errors.append(f"reports {r.report_id}: body text does not match body_sha256")
         if len(body) != r.char_count:
             errors.append(f"reports {r.report_id}: char_count {r.char_count} != body length {len(body)}")
-        paras = paragraphs[paragraphs.report_id == r.report_id].sort_values("ordinal")
-        if "\n".join(paras.text.tolist()) != body:
+        paras = sorted(texts_by_report.get(r.report_id, []))
+        if "\n".join(text for _, text in paras) != body:
             errors.append(f"reports {r.report_id}: paragraphs joined by line breaks do not equal the body")
 
     # Dates: not before the reported year begins; a warning when before it ends.
