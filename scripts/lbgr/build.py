@@ -6,6 +6,7 @@ accepted ones is written and valid); 2 usage error; 3 the build failed and nothi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -59,8 +60,6 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
     try:
         t0 = time.perf_counter()
         data = path.read_bytes()
-        import hashlib
-
         digest = hashlib.sha256(data).hexdigest()
         if expected_sha256 and digest != expected_sha256:
             raise ReportRejected(
