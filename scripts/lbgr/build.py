@@ -255,12 +255,13 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     outcomes = _dedupe(outcomes, manifest, ctx)
 
     manifest_rows = {}
+    by_name = {o.verdict.source_file: o for o in outcomes}
     for p in files:
         row = dict(manifest.get(p.name, {}))
         if not row:
             row = {"source_file": p.name, "source_sha256": sha256_file(p), "source_bytes": str(p.stat().st_size),
                    "source_url": "", "retrieved_date": "", "notes": "added by the build: no manifest row, provenance unknown"}
-            outcome = next(o for o in outcomes if o.verdict.source_file == p.name)
+            outcome = by_name[p.name]
             if outcome.verdict.verdict != "rejected":
                 outcome.verdict.reasons.append("not listed in sources.csv: added with empty provenance (URL, retrieval date)")
                 outcome.verdict.verdict = "accepted_with_warnings"
@@ -281,6 +282,9 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     try:
         t0 = time.perf_counter()
         counts = _write_package(tmp, raw_dir, manifest_rows, outcomes, ctx, copy_inputs=not in_place)
+        # The rows are on disk now; free them before validation reads the tables back.
+        for o in outcomes:
+            o.result, o.stage_rows = None, {}
         t1 = time.perf_counter()
         validation = validate_package(tmp)
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
