@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .context import Context
+from .doctype import classify_document as classify
 from .furniture import split_furniture
 from .metadata import read_metadata, self_reference_suffix
 from .model import ReportDoc
@@ -25,13 +26,7 @@ _END_OF_TEXT = tuple("。！？!?”」）)")
 
 
 def classify_document(title: str, body: str) -> str | None:
-    """A reason to reject a text that is not an annual rule-of-law report, or None.
-
-    Delegates to the document-type guard (lbgr.doctype) when it is installed."""
-    try:
-        from .doctype import classify_document as classify
-    except ImportError:
-        return None
+    """A reason to reject a text that is not an annual rule-of-law report (lbgr.doctype), or None."""
     kind, reason = classify(title, body)
     return None if kind == "rule_of_law_report" else f"not an annual rule-of-law report ({kind}): {reason}"
 
