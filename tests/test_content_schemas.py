@@ -29,7 +29,7 @@ CODEBOOKS = ["themes", "theme_keywords", "theme_crosswalk_2015", "citation_doc_t
 def test_the_stages_and_the_check_are_registered():
     names = [n for n, _ in stages.PER_REPORT_STAGES]
     assert {"citations", "policy_terms", "themes", "compliance"} <= set(names)
-    assert "policy_terms_shared" in [n for n, _ in stages.PACKAGE_STAGES]
+    assert "policy_terms_shared" in [n for n, _ in stages.CROSS_REPORT_STAGES]
     assert checks_content.check in stages.CONTENT_CHECKS
 
 

@@ -290,5 +290,5 @@ def test_register_is_idempotent_and_adds_both_stages_and_the_check():
     stages.register_all()
     register()
     assert [n for n, _ in stages.PER_REPORT_STAGES].count("measures") == 1
-    assert [n for n, _ in stages.PACKAGE_STAGES].count("report_indicators") == 1
+    assert [n for n, _ in stages.DERIVED_STAGES].count("report_indicators") == 1
     assert stages.CONTENT_CHECKS.count(checks_measures.check) == 1

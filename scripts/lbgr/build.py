@@ -12,21 +12,22 @@ import shutil
 import tempfile
 import time
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths, stages
+from . import fragments, paths, stages
 from .cache import ResultCache, build_stamp, environment_key, package_intact
 from .context import Context
 from .decode import DecodeError, decode_file
-from .dedupe import find_duplicates
+from .dedupe import find_duplicates, group_key
+from .fragments import FileSummary, Fragment, Verdict
 from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
 from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas
-from .tables import frame, write_csv
+from .tables import csv_header, csv_rows, frame, iter_table
 from .validate import validate_package
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
@@ -34,32 +35,23 @@ GENERATED = ["datapackage.json", "build_report.json", paths.TABLES_DIR, paths.BO
 
 
 @dataclass
-class Verdict:
-    source_file: str
-    verdict: str = "accepted"  # accepted / accepted_with_warnings / rejected
-    reasons: list[str] = field(default_factory=list)
-    report_id: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"source_file": self.source_file, "verdict": self.verdict, "report_id": self.report_id,
-                "reasons": self.reasons}
-
-
-@dataclass
 class FileOutcome:
+    """A processed file with its rows (in the worker; the build keeps only its summary)."""
+
     verdict: Verdict
     result: ReportResult | None = None
     stage_rows: dict[str, list[dict]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_digest: bool = False) -> FileOutcome:
+def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_digest: bool = False,
+                 data: bytes | None = None) -> FileOutcome:
     """Everything for one raw file; never raises, so one bad file cannot stop the others."""
     verdict = Verdict(path.name)
     outcome = FileOutcome(verdict)
     try:
         t0 = time.perf_counter()
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
         digest = hashlib.sha256(data).hexdigest()
         if expected_sha256 and digest != expected_sha256:
             raise ReportRejected(
@@ -76,6 +68,11 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
             for resource, rows in stage(result.doc, ctx).items():
                 outcome.stage_rows.setdefault(resource, []).extend(rows)
             outcome.seconds[name] = time.perf_counter() - ts
+        for name, stage in stages.DERIVED_STAGES:
+            ts = time.perf_counter()
+            for resource, rows in stage({**result.tables, **outcome.stage_rows}, ctx).items():
+                outcome.stage_rows.setdefault(resource, []).extend(rows)
+            outcome.seconds[name] = time.perf_counter() - ts
         outcome.result = result
         verdict.report_id = result.doc.report_id
         verdict.reasons = list(result.warnings)
@@ -89,90 +86,187 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
     return outcome
 
 
-def _file_key(path: Path, expected: str | None, with_digest: bool = False) -> str:
-    return f"{path.name}\0{sha256_file(path)}\0{expected}\0{with_digest}"
+def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Path,
+               with_digest: bool = False, data: bytes | None = None) -> FileSummary:
+    """Process one file, write its fragment to ``target`` and return only its summary."""
+    outcome = process_file(path, expected_sha256, ctx, with_digest=with_digest, data=data)
+    summary = FileSummary(outcome.verdict, seconds=outcome.seconds)
+    fragment = None
+    if outcome.result is not None:
+        try:
+            t0 = time.perf_counter()
+            doc = outcome.result.doc
+            tables = {**outcome.result.tables, **outcome.stage_rows}
+            finished_later = {st.resource for _, st in stages.CROSS_REPORT_STAGES}
+            fragment = Fragment(
+                body=doc.body,
+                csv={name: csv_rows(name, rows) for name, rows in tables.items() if name not in finished_later},
+                rows={name: rows for name, rows in tables.items() if name in finished_later})
+            summary.rows = {name: len(rows) for name, rows in tables.items()}
+            summary.cross = {name: st.summarise(tables.get(st.resource, []))
+                             for name, st in stages.CROSS_REPORT_STAGES}
+            summary.source_format = doc.meta["source_format"]
+            summary.is_traditional_source = bool(doc.meta["is_traditional_source"])
+            summary.body_chars = len(doc.body)
+            summary.fragment = target
+            summary.seconds["format_rows"] = time.perf_counter() - t0
+        except Exception as exc:  # a row the schema cannot hold is this file's problem only
+            fragment, summary.fragment = None, None
+            summary.verdict.verdict = "rejected"
+            summary.verdict.reasons = [f"internal error while formatting its rows ({type(exc).__name__}: {exc}); "
+                                       "please report it"]
+    fragments.write(target, summary, fragment)
+    return summary
 
 
-def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, cache: ResultCache) -> list[FileOutcome]:
-    args = [(p, manifest.get(p.name, {}).get("source_sha256") or None) for p in files]
-    keys = [_file_key(p, sha) for p, sha in args]
-    outcomes: list[FileOutcome | None] = [cache.get(k) for k in keys]
-    todo = [i for i, o in enumerate(outcomes) if o is None]
+def _file_key(path: Path, data: bytes, expected: str | None, with_digest: bool = False) -> str:
+    return f"{path.name}\0{hashlib.sha256(data).hexdigest()}\0{expected}\0{with_digest}"
+
+
+class Spool:
+    """Where the fragments of one build go: the result cache, or a throw-away folder."""
+
+    def __init__(self, cache: ResultCache | None, scratch: Path):
+        self.cache, self.scratch = cache, scratch
+        self._n = 0
+
+    def locate(self, path: Path, expected: str | None, with_digest: bool = False
+               ) -> tuple[Path, FileSummary | None, bytes | None]:
+        """(where its fragment goes, its cached summary or None, its bytes if they were read)."""
+        if self.cache is None:
+            self._n += 1
+            return self.scratch / f"{self._n:07d}.fragment", None, None
+        data = path.read_bytes()
+        key = _file_key(path, data, expected, with_digest)
+        return self.cache.path(key), self.cache.get(key), data
+
+
+def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spool: Spool,
+                 stats: dict) -> list[FileSummary]:
+    summaries: list[FileSummary | None] = []
+    todo: list[tuple[int, tuple]] = []
+    for p in files:
+        sha = manifest.get(p.name, {}).get("source_sha256") or None
+        target, cached, data = spool.locate(p, sha)
+        summaries.append(cached)
+        if cached is None:
+            todo.append((len(summaries) - 1, (p, sha, ctx, target, data)))
     if jobs <= 1 or len(todo) < 2:
-        fresh = [process_file(args[i][0], args[i][1], ctx) for i in todo]
+        fresh = [_spool_one(arg) for _, arg in todo]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs, initializer=stages.register_all) as pool:
-            chunk = max(1, len(todo) // (jobs * 8))
-            fresh = list(pool.map(_process_one, [(args[i][0], args[i][1], ctx) for i in todo], chunksize=chunk))
-    for i, outcome in zip(todo, fresh):
-        outcomes[i] = outcome
-        cache.put(keys[i], outcome)
-    return outcomes
+            chunk = max(1, len(todo) // (jobs * 16))
+            fresh = list(pool.map(_spool_one, [arg for _, arg in todo], chunksize=chunk))
+    for (i, *_), summary in zip(todo, fresh):
+        summaries[i] = summary
+    stats.update({"processed": len(todo), "from_cache": len(files) - len(todo)})
+    return summaries
 
 
-def _process_one(arg):
-    path, sha, ctx = arg
-    return process_file(path, sha, ctx)
+def _spool_one(arg) -> FileSummary:
+    path, sha, ctx, target, data = arg
+    return spool_file(path, sha, ctx, target, data=data)
 
 
-def _dedupe(outcomes: list[FileOutcome], manifest: dict, ctx: Context) -> list[FileOutcome]:
+def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: Spool) -> list[FileSummary]:
     """Keep one file per report (see lbgr.dedupe); give colliding IDs of different reports a digest."""
-    accepted = [o for o in outcomes if o.result is not None]
-    items = [(o.verdict.source_file, o.result.doc.report_id, o.result.doc.meta["source_format"], o.result.doc.body,
-              bool(o.result.doc.meta["is_traditional_source"])) for o in accepted]
+    accepted = [s for s in summaries if s.accepted]
+    # Only files that share a place and year can be duplicates: only their bodies are read.
+    sizes = Counter(group_key(s.verdict.report_id) for s in accepted)
+    items = [(s.verdict.source_file, s.verdict.report_id, s.source_format, fragments.read_fragment(s.fragment).body,
+              s.is_traditional_source) for s in accepted if sizes[group_key(s.verdict.report_id)] > 1]
     duplicates = find_duplicates(items)
-    for o in accepted:
-        if o.verdict.source_file in duplicates:
-            kept, share = duplicates[o.verdict.source_file]
-            o.verdict.verdict = "rejected"
-            o.verdict.reasons = [f"duplicate of {kept}: the same report ({share:.0%} of this text is in {kept}); kept once"]
-            o.result, o.stage_rows = None, {}
-    by_id: dict[str, list[FileOutcome]] = defaultdict(list)
-    for o in outcomes:
-        if o.result is not None:
-            by_id[o.result.doc.report_id].append(o)
+    del items
+    for s in accepted:
+        if s.verdict.source_file in duplicates:
+            kept, share = duplicates[s.verdict.source_file]
+            s.verdict.verdict = "rejected"
+            s.verdict.reasons = [f"duplicate of {kept}: the same report ({share:.0%} of this text is in {kept}); kept once"]
+            s.fragment = None
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for i, s in enumerate(summaries):
+        if s.accepted:
+            by_id[s.verdict.report_id].append(i)
     for rid, group in by_id.items():
         if len(group) < 2:
             continue
-        for o in group:
-            name = o.verdict.source_file
-            redo = process_file(ctx.raw_dir / name, manifest.get(name, {}).get("source_sha256") or None,
-                                ctx, with_digest=True)
+        for i in group:
+            name = summaries[i].verdict.source_file
+            sha = manifest.get(name, {}).get("source_sha256") or None
+            target, cached, data = spool.locate(ctx.raw_dir / name, sha, with_digest=True)
+            redo = cached or spool_file(ctx.raw_dir / name, sha, ctx, target, with_digest=True, data=data)
+            redo.verdict.reasons = [r for r in redo.verdict.reasons if "also has the ID" not in r]
             redo.verdict.reasons.append(f"another report also has the ID {rid}; a digest was added to keep IDs unique")
-            redo.verdict.verdict = "accepted_with_warnings"
-            o.verdict, o.result, o.stage_rows = redo.verdict, redo.result, redo.stage_rows
-    return outcomes
+            if redo.verdict.verdict != "rejected":
+                redo.verdict.verdict = "accepted_with_warnings"
+            summaries[i] = redo
+    return summaries
 
 
-def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, outcomes: list[FileOutcome], ctx: Context,
-                   copy_inputs: bool) -> dict:
-    accepted = sorted((o for o in outcomes if o.result is not None), key=lambda o: o.result.doc.report_id)
-    rows: dict[str, list[dict]] = defaultdict(list)
-    for o in accepted:
-        for resource, table_rows in o.result.tables.items():
-            rows[resource].extend(table_rows)
-        for resource, table_rows in o.stage_rows.items():
-            rows[resource].extend(table_rows)
-        body_path = tmp / paths.BODIES_DIR / f"{o.result.doc.report_id}.txt"
-        body_path.parent.mkdir(parents=True, exist_ok=True)
-        body_path.write_text(o.result.doc.body, encoding="utf-8")
+def _write_tables(tmp: Path, accepted: list[FileSummary], specs: dict) -> dict[str, int]:
+    """Each table, and each body file, written by concatenating the fragments in report-ID order."""
+    cross = [(name, st, st.combine(s.cross.get(name) for s in accepted)) for name, st in stages.CROSS_REPORT_STAGES]
+    names = [n for n, spec in specs.items() if spec["path"].startswith(paths.TABLES_DIR)]
+    counts = dict.fromkeys(names, 0)
     (tmp / paths.BODIES_DIR).mkdir(parents=True, exist_ok=True)
+    (tmp / paths.TABLES_DIR).mkdir(parents=True, exist_ok=True)
+    handles = {n: open(tmp / specs[n]["path"], "w", encoding="utf-8", newline="") for n in names}
+    try:
+        for n, fh in handles.items():
+            fh.write(csv_header(n))
+        for s in accepted:
+            frag = fragments.read_fragment(s.fragment)
+            (tmp / paths.BODIES_DIR / f"{s.verdict.report_id}.txt").write_text(frag.body, encoding="utf-8")
+            for n, text in frag.csv.items():
+                if n not in handles:
+                    raise ValueError(f"a stage made rows of '{n}', which schemas/resources does not define")
+                handles[n].write(text)
+            for _name, st, state in cross:
+                rows = st.finish(frag.rows.get(st.resource, []), state)
+                handles[st.resource].write(csv_rows(st.resource, rows))
+            for n, k in s.rows.items():
+                counts[n] += k
+    finally:
+        for fh in handles.values():
+            fh.close()
+    return counts
 
-    specs = load_resources()
-    frames = {}
+
+def _write_parquet(tmp: Path, specs: dict) -> None:
+    """Parquet copies of the large tables, converted from their CSV in chunks of rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     for name, spec in specs.items():
-        if spec["path"].startswith(paths.TABLES_DIR):
-            frames[name] = frame(name, rows.get(name, []))
-    for _name, stage in stages.PACKAGE_STAGES:
-        frames.update(stage(frames, ctx))
-    for name, df in frames.items():
-        write_csv(df, tmp / specs[name]["path"])
-        if specs[name].get("parquet"):
-            out = tmp / parquet_path(name)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            df.to_parquet(out, index=False, engine="pyarrow", compression="zstd")
+        if not spec.get("parquet"):
+            continue
+        out = tmp / parquet_path(name)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        writer = None
+        try:
+            for chunk in iter_table(tmp / spec["path"], name, chunk_rows=PARQUET_CHUNK_ROWS):
+                batch = pa.Table.from_pandas(chunk, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(out, batch.schema, compression="zstd")
+                writer.write_table(batch)
+            if writer is None:  # a table without rows still gets its (empty) copy
+                pq.write_table(pa.Table.from_pandas(frame(name, []), preserve_index=False), out, compression="zstd")
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+PARQUET_CHUNK_ROWS = 100_000
+
+
+def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: list[FileSummary], ctx: Context,
+                   copy_inputs: bool) -> dict:
+    accepted = sorted((s for s in summaries if s.accepted), key=lambda s: s.verdict.report_id)
+    specs = load_resources()
+    counts = _write_tables(tmp, accepted, specs)
+    _write_parquet(tmp, specs)
 
     # Inputs travel with the package so that it is complete and self-contained.
     raw_out = tmp / paths.RAW_DIR
@@ -186,7 +280,7 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, outcomes: list
     write_manifest(raw_out / "sources.csv", manifest_rows)
     write_table_schemas(tmp / "schemas")
     write_descriptor(tmp)
-    return {name: len(df) for name, df in frames.items()}
+    return counts
 
 
 def _install(tmp: Path, out_dir: Path, in_place: bool) -> None:
@@ -231,7 +325,6 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     if cache_dir is True:
         cache_dir = default_cache_dir(out_dir, in_place)
     env_key = environment_key(ctx.codebooks_dir, ctx.reference_dir)
-    cache = ResultCache(cache_dir or None, env_key)
     stamp = build_stamp(env_key, raw_dir, files)
     stamp_file = Path(cache_dir) / "stamp" if cache_dir else None
     if stamp_file and stamp_file.exists() and stamp_file.read_text() == stamp and package_intact(out_dir):
@@ -240,10 +333,23 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
         stats.update({"files": len(files), "up_to_date": True,
                       "wall_seconds": {"total": time.perf_counter() - t_start}})
         return EXIT_REJECTED if previous["rejected"] else EXIT_OK
-    outcomes = _process_all(files, manifest, ctx, jobs, cache)
+    out_parent = out_dir if in_place else out_dir.parent
+    out_parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".spool-", dir=out_parent))
+    try:
+        spool = Spool(ResultCache(cache_dir, env_key) if cache_dir else None, scratch)
+        return _build(raw_dir, out_dir, in_place, ctx, manifest, files, spool, jobs, echo, stats, t_start,
+                      stamp_file, stamp)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest: dict, files: list[Path],
+           spool: Spool, jobs: int, echo, stats: dict, t_start: float, stamp_file: Path | None, stamp: str) -> int:
+    summaries = _process_all(files, manifest, ctx, jobs, spool, stats)
     t_processed = time.perf_counter()
     stage_seconds: dict[str, float] = defaultdict(float)
-    for o in outcomes:
+    for o in summaries:
         for stage, sec in o.seconds.items():
             stage_seconds[stage] += sec
     stats.update({"files": len(files), "bytes_in": sum(p.stat().st_size for p in files), "jobs": jobs,
@@ -251,11 +357,11 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     present = {p.name for p in files}
     for name in sorted(set(manifest) - present):
         v = Verdict(name, "rejected", [f"listed in sources.csv but missing from {raw_dir.name}/"])
-        outcomes.append(FileOutcome(v))
-    outcomes = _dedupe(outcomes, manifest, ctx)
+        summaries.append(FileSummary(v))
+    summaries = _dedupe(summaries, manifest, ctx, spool)
 
     manifest_rows = {}
-    by_name = {o.verdict.source_file: o for o in outcomes}
+    by_name = {o.verdict.source_file: o for o in summaries}
     for p in files:
         row = dict(manifest.get(p.name, {}))
         if not row:
@@ -267,24 +373,20 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
                 outcome.verdict.verdict = "accepted_with_warnings"
         manifest_rows[p.name] = row
 
-    verdicts = sorted((o.verdict for o in outcomes), key=lambda v: v.source_file)
+    verdicts = sorted((o.verdict for o in summaries), key=lambda v: v.source_file)
     for v in verdicts:
         reasons = "; ".join(v.reasons)
         echo(f"{v.verdict:<24} {v.source_file}" + (f" -> {v.report_id}" if v.report_id else "") + (f": {reasons}" if reasons else ""))
-    if not any(o.result is not None for o in outcomes):
+    if not any(o.accepted for o in summaries):
         echo("error: no input was accepted; nothing was written")
         return EXIT_FAILED
 
     out_parent = out_dir if in_place else out_dir.parent
-    out_parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_parent))
     tmp.chmod(0o755)  # mkdtemp's 0700 would make the installed package private
     try:
         t0 = time.perf_counter()
-        counts = _write_package(tmp, raw_dir, manifest_rows, outcomes, ctx, copy_inputs=not in_place)
-        # The rows are on disk now; free them before validation reads the tables back.
-        for o in outcomes:
-            o.result, o.stage_rows = None, {}
+        counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place)
         t1 = time.perf_counter()
         validation = validate_package(tmp)
         stats["wall_seconds"]["dedupe"] = t0 - t_processed

@@ -11,10 +11,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import pickle
 from pathlib import Path
 
 from . import paths
+from .fragments import read_summary
 
 
 def _hash_tree(root: Path, pattern: str) -> str:
@@ -35,35 +35,22 @@ def environment_key(codebooks: Path, reference: Path) -> str:
 
 
 class ResultCache:
-    def __init__(self, folder: Path | None, env_key: str):
-        self.folder = Path(folder) if folder else None
-        self.env_key = env_key
-        if self.folder:
-            self.folder.mkdir(parents=True, exist_ok=True)
+    """Per-file results (``lbgr.fragments``) in ``folder``, named by a hash of their key and of
+    the environment, so that a changed file, code or codebook never meets a stale result."""
 
-    def _path(self, key: str) -> Path:
+    def __init__(self, folder: Path, env_key: str):
+        self.folder = Path(folder)
+        self.env_key = env_key
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
         digest = hashlib.sha256(f"{self.env_key}:{key}".encode()).hexdigest()
-        return self.folder / digest[:2] / f"{digest}.pickle"
+        return self.folder / digest[:2] / f"{digest}.fragment"
 
     def get(self, key: str):
-        if not self.folder:
-            return None
-        path = self._path(key)
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-
-    def put(self, key: str, outcome) -> None:
-        if not self.folder:
-            return
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        """The ``FileSummary`` cached for ``key``, or None."""
+        path = self.path(key)
+        return read_summary(path) if path.exists() else None
 
 
 def build_stamp(env_key: str, raw_dir: Path, files: list[Path]) -> str:

@@ -48,8 +48,13 @@ class DivisionIndex:
         self.by_name: dict[str, list[Division]] = defaultdict(list)
         for d in divisions:
             self.by_name[d.name].append(d)
-        names = sorted(self.by_name, key=len, reverse=True)
-        self.name_re = re.compile("|".join(map(re.escape, names)))
+        # Every name ends in one of a few characters (县, 区, 市 …): a name is looked for only
+        # where one of those stands, far cheaper than one alternation of thousands of names.
+        self._lengths: dict[str, list[int]] = defaultdict(list)
+        for name in sorted({n for n in self.by_name if n}, key=len):
+            if len(name) not in self._lengths[name[-1]]:
+                self._lengths[name[-1]].append(len(name))
+        self._last_char = re.compile("[" + re.escape("".join(self._lengths)) + "]")
 
     @classmethod
     def from_csv(cls, path: Path) -> DivisionIndex:
@@ -57,8 +62,20 @@ class DivisionIndex:
             return cls([Division(**row) for row in csv.DictReader(fh)])
 
     def names_in(self, text: str) -> list[str]:
-        """Division names occurring in ``text``, longest match first, left to right."""
-        return [m.group(0) for m in self.name_re.finditer(text)]
+        """Division names occurring in ``text``, left to right, each the longest name starting
+        where it starts, and none overlapping an earlier one."""
+        longest: dict[int, int] = {}
+        for m in self._last_char.finditer(text):
+            end = m.end()
+            for n in self._lengths[m.group()]:
+                if n <= end and text[end - n:end] in self.by_name:
+                    longest[end - n] = max(n, longest.get(end - n, 0))
+        out, pos = [], 0
+        for start in sorted(longest):
+            if start >= pos:
+                pos = start + longest[start]
+                out.append(text[start:pos])
+        return out
 
     def resolve(self, name: str, evidence_text: str) -> tuple[Division | None, str]:
         """The division called ``name``, using ``evidence_text`` to choose among namesakes.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -123,18 +124,15 @@ class Codebook:
         return None if best is None else best[2]
 
 
-def _part_types(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+def _part_types(sections: list[dict]) -> dict[str, str]:
     """section_id → part_type of its level-1 ancestor (empty when unknown)."""
-    sections = tables.get("sections")
-    if sections is None or sections.empty or "part_type" not in sections:
-        return {}
-    by_id = {r.section_id: r for r in sections.itertuples()}
+    by_id = {r["section_id"]: r for r in sections}
     out: dict[str, str] = {}
-    for sid in by_id:
-        s = by_id[sid]
-        while s.level > 1 and isinstance(s.parent_id, str) and s.parent_id in by_id:
-            s = by_id[s.parent_id]
-        out[sid] = s.part_type if s.level == 1 and isinstance(s.part_type, str) else ""
+    for sid, s in by_id.items():
+        while s["level"] > 1 and isinstance(s.get("parent_id"), str) and s["parent_id"] in by_id:
+            s = by_id[s["parent_id"]]
+        part = s.get("part_type")
+        out[sid] = part if s["level"] == 1 and isinstance(part, str) else ""
     return out
 
 
@@ -182,27 +180,44 @@ REPORT_INDICATOR_COLUMNS = ["report_id", "indicator_code", "measure_id", "value"
                             "unit_normalized", "qualifier", "value_kind", "n_candidates"]
 
 
+def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[dict]]:
+    """Derived stage: one row per indicator code mentioned in one report's ``measures``."""
+    from .measures import codebook_of  # compiled once per loaded codebook
+
+    codebook = codebook_of(ctx)
+    part_of = _part_types(rows.get("sections", []))
+    groups: dict[str, list[SimpleNamespace]] = {}
+    for m in rows.get("measures", []):
+        code = m.get("indicator_code")
+        if code:
+            groups.setdefault(str(code), []).append(SimpleNamespace(**m))
+    out = []
+    for code in sorted(groups):
+        group = groups[code]
+        best = choose_row(group, codebook.by_code.get(code), part_of)
+        out.append({
+            "report_id": best.report_id, "indicator_code": code, "measure_id": best.measure_id,
+            "value": best.value, "value_normalized": best.value_normalized,
+            "unit_normalized": best.unit_normalized, "qualifier": best.qualifier,
+            "value_kind": best.value_kind, "n_candidates": len(group),
+        })
+    return {"report_indicators": out}
+
+
 def derive_report_indicators(tables: dict[str, pd.DataFrame], ctx) -> dict[str, pd.DataFrame]:
-    """Package stage: one row per report and indicator code mentioned in it."""
+    """``report_indicators`` of whole tables (many reports), as the build derives it report by report."""
     from .tables import frame
 
-    codebook = Codebook(ctx.codebook("indicators"))
-    measures = tables.get("measures")
-    rows: list[dict] = []
-    if measures is not None and not measures.empty:
-        part_of = _part_types(tables)
-        coded = measures[measures.indicator_code.notna() & (measures.indicator_code.astype(str) != "")]
-        # One pass over plain tuples: a pandas group per report and code costs milliseconds each.
-        groups: dict[tuple[str, str], list] = {}
-        for row in coded.itertuples(index=False):
-            groups.setdefault((row.report_id, str(row.indicator_code)), []).append(row)
-        for (report_id, code) in sorted(groups):
-            group = groups[(report_id, code)]
-            best = choose_row(group, codebook.by_code.get(code), part_of)
-            rows.append({
-                "report_id": report_id, "indicator_code": code, "measure_id": best.measure_id,
-                "value": best.value, "value_normalized": best.value_normalized,
-                "unit_normalized": best.unit_normalized, "qualifier": best.qualifier,
-                "value_kind": best.value_kind, "n_candidates": len(group),
-            })
-    return {"report_indicators": frame("report_indicators", rows)}
+    def records(df: pd.DataFrame | None) -> list[dict]:
+        if df is None or df.empty:
+            return []
+        return [{k: (None if v is pd.NA else v) for k, v in r.items()} for r in df.to_dict("records")]
+
+    by_report: dict[str, dict[str, list[dict]]] = {}
+    for name in ("measures", "sections"):
+        for r in records(tables.get(name)):
+            by_report.setdefault(r["report_id"], {}).setdefault(name, []).append(r)
+    out: list[dict] = []
+    for report_id in sorted(by_report):
+        out += report_indicator_rows(by_report[report_id], ctx)["report_indicators"]
+    return {"report_indicators": frame("report_indicators", out)}

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .indicators import Codebook, Mention, derive_report_indicators
+from .indicators import Codebook, Mention, report_indicator_rows
 from .model import ReportDoc
 from .numbers import Quantity, find_quantities
 
@@ -234,7 +234,7 @@ def register() -> None:
 
     if not any(fn is extract_measures for _, fn in stages.PER_REPORT_STAGES):
         stages.PER_REPORT_STAGES.append(("measures", extract_measures))
-    if not any(fn is derive_report_indicators for _, fn in stages.PACKAGE_STAGES):
-        stages.PACKAGE_STAGES.append(("report_indicators", derive_report_indicators))
+    if not any(fn is report_indicator_rows for _, fn in stages.DERIVED_STAGES):
+        stages.DERIVED_STAGES.append(("report_indicators", report_indicator_rows))
     if checks_measures.check not in stages.CONTENT_CHECKS:
         stages.CONTENT_CHECKS.append(checks_measures.check)

@@ -41,6 +41,32 @@ class Paragraph:
     char_end: int
 
 
+class SectionLookup:
+    """The deepest section containing a span, answered from a cache.
+
+    Whether a section contains ``[start, end)`` depends only on where ``start`` falls among the
+    sections' starts and ``end`` among their ends, so one scan per such pair of places serves
+    every span that shares it.
+    """
+
+    def __init__(self, sections: list[Section]):
+        self.sections = sections
+        self._starts = sorted({s.char_start for s in sections})
+        self._ends = sorted({s.char_end for s in sections})
+        self._found: dict[tuple[int, int], Section] = {}
+
+    def deepest(self, start: int, end: int) -> Section:
+        key = (bisect.bisect_right(self._starts, start), bisect.bisect_left(self._ends, end))
+        best = self._found.get(key)
+        if best is None:
+            best = self.sections[0]
+            for s in self.sections:
+                if s.char_start <= start and end <= s.char_end and s.level >= best.level:
+                    best = s
+            self._found[key] = best
+        return best
+
+
 @dataclass
 class ReportDoc:
     report_id: str
@@ -51,6 +77,11 @@ class ReportDoc:
 
     def __post_init__(self) -> None:
         self._para_starts = [p.char_start for p in self.paragraphs]
+        self._lookup: SectionLookup | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The lookup is a cache: rebuilt on demand rather than shipped between processes.
+        return {**self.__dict__, "_lookup": None}
 
     def paragraph_at(self, offset: int) -> Paragraph | None:
         """The paragraph containing ``offset`` (None if it falls on a line break)."""
@@ -62,11 +93,10 @@ class ReportDoc:
     def section_at(self, start: int, end: int | None = None) -> Section:
         """The deepest section whose span contains ``[start, end)``."""
         end = start + 1 if end is None else end
-        best = self.sections[0]
-        for s in self.sections:
-            if s.char_start <= start and end <= s.char_end and s.level >= best.level:
-                best = s
-        return best
+        lookup = getattr(self, "_lookup", None)  # absent from docs pickled before it existed
+        if lookup is None or lookup.sections is not self.sections:
+            lookup = self._lookup = SectionLookup(self.sections)
+        return lookup.deepest(start, end)
 
     def sections_by_id(self) -> dict[str, Section]:
         return {s.section_id: s for s in self.sections}

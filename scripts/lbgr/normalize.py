@@ -15,37 +15,88 @@ here are conservative and documented:
 
 from __future__ import annotations
 
+import array
 import re
 import unicodedata
+from functools import lru_cache
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029\x0c\x0b]")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
 # Enclosed alphanumerics and enclosed CJK numerals: markers, not digits.
 _ENCLOSED = re.compile(r"([\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf]+)")
 
+# Full NFKC of a whole report is slow, yet in Chinese text NFKC changes only a few kinds of
+# characters (full-width forms, the ideographic space), each on its own. When every character it
+# would change is such a one (see ``_kind``), replacing the few distinct ones gives exactly NFKC.
+_UNCHECKED = re.compile("[^\x00-\x7f\u4e00-\u9fff]")
+_CONTEXTUAL = object()
+
+
+@lru_cache(maxsize=1)
+def _composes_backward() -> frozenset[int]:
+    """Code points that can combine with the character before them (second of a canonical pair)."""
+    out = set(range(0x1161, 0x1176)) | set(range(0x11A8, 0x11C3))  # Hangul vowel and final jamo
+    every = array.array("I", range(0x110000)).tobytes().decode("utf-32-le", "surrogatepass")
+    for block in range(0, len(every), 256):
+        chunk = every[block:block + 256]
+        if unicodedata.is_normalized("NFD", chunk):
+            continue  # nothing in the block decomposes (the usual case): skip it whole
+        for c in chunk:
+            parts = unicodedata.decomposition(c).split()
+            if len(parts) == 2 and not parts[0].startswith("<"):
+                out.add(int(parts[1], 16))
+    return frozenset(out)
+
+
+def _inert(c: str) -> bool:
+    """NFKC leaves ``c`` as it is whatever stands around it."""
+    return (unicodedata.combining(c) == 0 and unicodedata.normalize("NFKC", c) == c
+            and ord(c) not in _composes_backward())
+
+
+@lru_cache(maxsize=None)
+def _kind(c: str) -> str | object | None:
+    """None (kept), _CONTEXTUAL (NFKC may depend on the neighbours), or what NFKC makes of ``c``."""
+    if _ENCLOSED.match(c) or _inert(c):
+        return None
+    out = unicodedata.normalize("NFKC", c)
+    if unicodedata.combining(c) or ord(c) in _composes_backward() or not all(map(_inert, out)):
+        return _CONTEXTUAL
+    return out
+
+
+@lru_cache(maxsize=1)
+def _unchecked_ranges_inert() -> bool:
+    return all(_inert(chr(cp)) for cp in [*range(0x80), *range(0x4E00, 0xA000)])
+
 
 def nfkc_preserving_markers(text: str) -> str:
     if text.isascii():
         return text
+    if _unchecked_ranges_inert():
+        kinds = {c: _kind(c) for c in set(_UNCHECKED.findall(text))}
+        if not any(kind is _CONTEXTUAL for kind in kinds.values()):
+            for c, kind in kinds.items():
+                if kind is not None:
+                    text = text.replace(c, kind)
+            return text
     parts = _ENCLOSED.split(text)
     # Odd positions hold the enclosed characters captured by the split.
     return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
 
 
 def normalize_line(line: str) -> str:
-    line = nfkc_preserving_markers(line.translate(_INVISIBLE))
+    line = nfkc_preserving_markers(_INVISIBLE.sub("", line))
     return _SPACES.sub(" ", line).strip()
 
 
 def normalize_lines(text: str) -> list[str]:
     """Return the non-empty normalised lines of ``text``."""
+    # All at once rather than line by line: no rule reaches across a line break (NFKC neither
+    # combines nor produces one), so the result is the same and the per-line overhead goes.
     text = _LINE_BREAKS.sub("\n", text)
-    out = []
-    for raw in text.split("\n"):
-        line = normalize_line(raw)
-        if line:
-            out.append(line)
-    return out
+    text = _SPACES.sub(" ", nfkc_preserving_markers(_INVISIBLE.sub("", text)))
+    return [line for line in map(str.strip, text.split("\n")) if line]

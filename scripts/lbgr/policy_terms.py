@@ -10,14 +10,16 @@ without an opener is ignored. Quotes inside a 《…》 title count too (``is_in
 ``term_normalized`` folds width and case and drops spaces and punctuation at the ends, so that
 “放管服” and “ 放管服、” meet. Whether a term also occurs in other reports is a property of the
 package: the per-report stage fills ``n_reports_with_term`` and ``is_in_other_reports`` as if the
-report stood alone (1, false), and a package stage recounts them once every report is extracted,
-with one group-by over all terms, linear in their number.
+report stood alone (1, false), and a cross-report stage (``SharedTerms``) recounts them: each
+report is summarised by its set of terms, the sets are counted once, and each report's rows are
+finished as they are written, so the cost is linear in the number of terms.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 import pandas as pd
 
@@ -76,22 +78,49 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
     return {"policy_terms": rows}
 
 
+class SharedTerms:
+    """Cross-report stage: for each term, the number of reports that quote it (linear in rows)."""
+
+    resource = "policy_terms"
+
+    def summarise(self, rows: list[dict]) -> frozenset[str]:
+        return frozenset(r["term_normalized"] for r in rows)
+
+    def combine(self, summaries) -> Counter:
+        counts: Counter = Counter()
+        for terms in summaries:
+            counts.update(terms)
+        return counts
+
+    def finish(self, rows: list[dict], counts: Counter) -> list[dict]:
+        for r in rows:
+            n = counts.get(r["term_normalized"], 1)
+            r["n_reports_with_term"] = n
+            r["is_in_other_reports"] = n >= 2
+        return rows
+
+
+SHARED_TERMS = SharedTerms()
+
+
 def flag_shared_terms(tables: dict[str, pd.DataFrame], ctx: Context | None = None) -> dict[str, pd.DataFrame]:
-    """Count, for each term, the reports that quote it; one hash group-by, linear in rows."""
+    """``SharedTerms`` applied to a whole ``policy_terms`` table of many reports."""
     df = tables["policy_terms"].copy()
     if df.empty:
         return {"policy_terms": df}
-    n = df.groupby("term_normalized", sort=False)["report_id"].transform("nunique")
+    per_report = df.groupby("report_id", sort=False)["term_normalized"]
+    counts = SHARED_TERMS.combine(frozenset(terms) for _, terms in per_report)
+    n = df.term_normalized.map(lambda t: counts.get(t, 1))
     df["n_reports_with_term"] = n.astype("Int64")
     df["is_in_other_reports"] = (n >= 2).astype("boolean")
     return {"policy_terms": df}
 
 
 def register() -> None:
-    """Add the per-report and the package stage to the registry (idempotent)."""
+    """Add the per-report and the cross-report stage to the registry (idempotent)."""
     from . import stages
 
     if not any(fn is extract_policy_terms for _, fn in stages.PER_REPORT_STAGES):
         stages.PER_REPORT_STAGES.append(("policy_terms", extract_policy_terms))
-    if not any(fn is flag_shared_terms for _, fn in stages.PACKAGE_STAGES):
-        stages.PACKAGE_STAGES.append(("policy_terms_shared", flag_shared_terms))
+    if not any(st is SHARED_TERMS for _, st in stages.CROSS_REPORT_STAGES):
+        stages.CROSS_REPORT_STAGES.append(("policy_terms_shared", SHARED_TERMS))

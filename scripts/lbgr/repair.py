@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 _MARKER_LINE = re.compile(r"^([一二三四五六七八九十]+[、是]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、])")
 
 
@@ -26,11 +26,13 @@ def to_simplified(text: str, threshold: float = 0.03) -> tuple[str, bool]:
     unchanged, so that a stray variant character is not rewritten."""
     # Decide on a sample first: converting a whole simplified text only to discard it is costly.
     sample = text[:3000]
-    n_cjk = len(_CJK.findall(sample))
+    n_cjk = len(_NOT_CJK.sub("", sample))
     if not n_cjk:
         return text, False
     converted_sample = _t2s().convert(sample)
-    if len(converted_sample) != len(sample) or sum(map(str.__ne__, sample, converted_sample)) / n_cjk < threshold:
+    # Simplified text comes back unchanged: no need to compare it character by character.
+    changed = 0 if converted_sample == sample else sum(map(str.__ne__, sample, converted_sample))
+    if len(converted_sample) != len(sample) or changed / n_cjk < threshold:
         return text, False
     converted = _t2s().convert(text)
     if len(converted) != len(text):

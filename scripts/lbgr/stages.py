@@ -1,21 +1,44 @@
 """The registry of extraction stages, in the order the build runs them.
 
-A per-report stage is ``f(doc: ReportDoc, ctx: Context) -> dict[resource_name, list[row]]``:
-a pure function of one report, so reports can be processed independently and in parallel.
-A package stage is ``g(tables: dict[resource_name, DataFrame], ctx) -> dict[resource_name,
-DataFrame]``: it derives cross-report tables (or columns) once every report is done.
+Every stage sees one report at a time, so reports are processed independently, in parallel
+worker processes, and their rows are written to disk as soon as they are made (the build never
+holds the corpus in memory):
+
+- A per-report stage is ``f(doc: ReportDoc, ctx: Context) -> dict[resource_name, list[row]]``.
+- A derived stage is ``g(rows: dict[resource_name, list[row]], ctx) -> dict[resource_name,
+  list[row]]``: a table computed from the rows of one report's other tables (for example
+  ``report_indicators`` from its ``measures`` and ``sections``).
+- A cross-report stage (``CrossReportStage``) fills columns that depend on other reports. It
+  summarises each report into something small in the worker, the build combines the summaries,
+  and the stage finishes each report's rows with the combined state as they are written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
 PerReportStage = Callable[..., dict[str, list[dict]]]
-PackageStage = Callable[..., dict]
+DerivedStage = Callable[..., dict[str, list[dict]]]
+
+
+class CrossReportStage(Protocol):
+    resource: str
+
+    def summarise(self, rows: list[dict]) -> Any:
+        """What the stage needs to know of one report's rows of ``resource`` (small, picklable)."""
+
+    def combine(self, summaries: list[Any]) -> Any:
+        """The state of the whole package, from every accepted report's summary."""
+
+    def finish(self, rows: list[dict], state: Any) -> list[dict]:
+        """One report's rows with the cross-report columns filled in."""
+
 
 _registered = False
 PER_REPORT_STAGES: list[tuple[str, PerReportStage]] = []
-PACKAGE_STAGES: list[tuple[str, PackageStage]] = []
+DERIVED_STAGES: list[tuple[str, DerivedStage]] = []
+CROSS_REPORT_STAGES: list[tuple[str, CrossReportStage]] = []
 
 
 def register_all() -> None:

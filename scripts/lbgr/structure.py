@@ -210,7 +210,7 @@ def classify_part(heading: str, part_rows: list[dict[str, str]]) -> tuple[str, s
 def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
                             part_rows: list[dict[str, str]], title: str):
     """Rows of the sections and paragraphs tables (as dicts) for one body."""
-    from .model import Paragraph, Section
+    from .model import Paragraph, Section, SectionLookup
 
     spans = line_spans(body)
     root = build_tree(body, spans, first_line, end_of_sections)
@@ -233,12 +233,10 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
             heading_char_start=hs, heading_char_end=he, part_type=part_type, elements=elements or None,
             char_start=n.start, char_end=n.end))
     paragraphs = []
+    lookup = SectionLookup(sections)
     for i, (start, end) in enumerate(spans, 1):
-        deepest = sections[0]
-        for s in sections:
-            if s.char_start <= start and end <= s.char_end and s.level >= deepest.level:
-                deepest = s
         paragraphs.append(Paragraph(
-            paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id, section_id=deepest.section_id,
+            paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
+            section_id=lookup.deepest(start, end).section_id,
             ordinal=i, text=body[start:end], char_start=start, char_end=end))
     return sections, paragraphs

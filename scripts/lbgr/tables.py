@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,62 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _string_cell(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
+def _integer_cell(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, (float, np.floating)) and not float(v).is_integer():
+        raise ValueError(f"{v!r} is not an integer")
+    return str(int(v))
+
+
+def _number_cell(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    return _cell(float(v))
+
+
+def _boolean_cell(v) -> str:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+        return ""
+    return "true" if v else "false"
+
+
+_CELL_OF_TYPE = {"integer": _integer_cell, "year": _integer_cell, "number": _number_cell,
+                 "boolean": _boolean_cell, "string": _string_cell, "date": _string_cell,
+                 "datetime": _string_cell}
+
+
+@lru_cache(maxsize=None)
+def _cell_writers(resource: str) -> tuple:
+    return tuple((f["name"], _CELL_OF_TYPE[f["type"]]) for f in table_schema(resource)["fields"])
+
+
+def csv_header(resource: str) -> str:
+    return ",".join(f["name"] for f in table_schema(resource)["fields"]) + "\n"
+
+
+def csv_rows(resource: str, rows: list[dict]) -> str:
+    """Rows as the CSV lines ``write_csv(frame(resource, rows))`` writes below its header.
+
+    The build formats each report's rows this way in the worker that made them, so the whole
+    table is never held in memory: its file is the concatenation of the reports' lines.
+    """
+    import csv
+    import io
+
+    fields = _cell_writers(resource)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([cell(row.get(name)) for name, cell in fields] for row in rows)
+    return out.getvalue()
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> None:
     """Write ``df`` as UTF-8 CSV with ``\\n`` line ends, booleans as true/false, nulls empty."""
     import csv
@@ -48,10 +105,21 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
             writer.writerow([_cell(v) for v in row])
 
 
-def read_table(path: Path, resource: str) -> pd.DataFrame:
+def read_table(path: Path, resource: str, usecols: list[str] | None = None) -> pd.DataFrame:
     """Read a package CSV with the column types of its schema (dates stay ISO strings)."""
+    return typed(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=usecols), resource)
+
+
+def iter_table(path: Path, resource: str, chunk_rows: int = 100_000):
+    """``read_table`` in chunks of rows, for tables too large to hold at once."""
+    with pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], chunksize=chunk_rows) as reader:
+        for chunk in reader:
+            yield typed(chunk, resource)
+
+
+def typed(df: pd.DataFrame, resource: str) -> pd.DataFrame:
+    """Cast the string columns of ``df`` to the types of the resource's schema."""
     fields = table_schema(resource)["fields"]
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     for f in fields:
         name = f["name"]
         if name not in df:
