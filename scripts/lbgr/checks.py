@@ -20,27 +20,6 @@ def _rows(df: pd.DataFrame, mask, id_col: str, why: str, limit: int = 10) -> lis
     return [f"{why}: {', '.join(map(str, bad[:limit]))}{more}"]
 
 
-def foreign_keys(tables: dict[str, pd.DataFrame], schemas: dict[str, dict]) -> list[str]:
-    errors = []
-    for name, schema in schemas.items():
-        if name not in tables:
-            continue
-        df = tables[name]
-        for fk in schema.get("foreignKeys", []):
-            target = fk["reference"]["resource"] or name
-            if target not in tables:
-                errors.append(f"{name}: foreign key to missing resource '{target}'")
-                continue
-            cols, ref_cols = fk["fields"], fk["reference"]["fields"]
-            known = set(map(tuple, tables[target][ref_cols].astype(str).itertuples(index=False, name=None)))
-            present = df[cols].notna().all(axis=1)
-            keys = df.loc[present, cols].astype(str).itertuples(index=False, name=None)
-            missing = [k for k in keys if tuple(k) not in known]
-            if missing:
-                errors.append(f"{name}: {len(missing)} rows whose {cols} are not in {target}{ref_cols}, e.g. {missing[:3]}")
-    return errors
-
-
 def core(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> tuple[list[str], list[str]]:
     """(errors, warnings) for reports, sections and paragraphs."""
     errors: list[str] = []
@@ -49,7 +28,7 @@ def core(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> tuple[list[
 
     # Bodies: present and matching their checksum; paragraphs rebuild them exactly.
     texts_by_report: dict[str, list[tuple[int, str]]] = {}
-    for rid, ordinal, text in zip(paragraphs.report_id, paragraphs.ordinal, paragraphs.text):
+    for rid, ordinal, text in zip(paragraphs.report_id.tolist(), paragraphs.ordinal.tolist(), paragraphs.text.tolist()):
         texts_by_report.setdefault(rid, []).append((int(ordinal), text if isinstance(text, str) else ""))
     for r in reports.itertuples():
         body = bodies.get(r.report_id)
@@ -81,7 +60,7 @@ def core(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> tuple[list[
         errors += _rows(df, df.char_start > df.char_end, id_col, f"{name}: char_start after char_end")
         grounded = [
             bodies.get(rid, "")[s:e] == (t if isinstance(t, str) else "")
-            for rid, s, e, t in zip(df.report_id, df[start], df[end], df[text_col])
+            for rid, s, e, t in zip(df.report_id.tolist(), df[start].tolist(), df[end].tolist(), df[text_col].tolist())
         ]
         # The level-0 heading of a report without a title is empty at 0:0, which is grounded too.
         errors += _rows(df, ~pd.Series(grounded, index=df.index), id_col,

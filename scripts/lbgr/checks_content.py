@@ -9,6 +9,7 @@ compliance row agrees with the sections and reports tables. Each message names t
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ def _listed(ids: list, why: str, limit: int = 10) -> list[str]:
 def _bracketed(df: pd.DataFrame, bodies: dict[str, str], id_col: str, text_col: str, pairs: dict[str, str]) -> list:
     """IDs of rows whose text is not the body between an opener of ``pairs`` and its closer."""
     bad = []
-    for rid, key, s, e, text in zip(df.report_id, df[id_col], df.char_start, df.char_end, df[text_col]):
+    for rid, key, s, e, text in zip(df.report_id.tolist(), df[id_col].tolist(), df.char_start.tolist(), df.char_end.tolist(), df[text_col].tolist()):
         body = bodies.get(rid)
         if body is None:
             continue
@@ -68,13 +69,34 @@ def check_policy_terms(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) 
         return []
     errors = _listed(_bracketed(df, bodies, "term_id", "term", QUOTE_PAIRS),
                      "policy_terms: term is not the body text between matching quotation marks at [char_start, char_end)")
-    n = df.groupby("term_normalized")["report_id"].transform("nunique")
-    errors += _listed(df.loc[(df.n_reports_with_term != n).fillna(True), "term_id"].tolist(),
-                      "policy_terms: n_reports_with_term differs from the reports quoting the normalised term")
     flag = df.is_in_other_reports.astype("boolean")
     errors += _listed(df.loc[(flag != (df.n_reports_with_term >= 2)).fillna(True), "term_id"].tolist(),
                       "policy_terms: is_in_other_reports disagrees with n_reports_with_term >= 2")
     return errors
+
+
+class SharedTermCounts:
+    """Global check: ``n_reports_with_term`` is the number of reports quoting the normalised term
+    (counted over every group of reports, so it holds for the whole package)."""
+
+    def __init__(self):
+        self.quoting: Counter = Counter()
+        self.claimed: dict[str, set[int]] = defaultdict(set)
+
+    def observe(self, tables: dict[str, pd.DataFrame]) -> None:
+        df = tables.get("policy_terms")
+        if df is None or df.empty:
+            return
+        pairs = df[["report_id", "term_normalized"]].dropna().drop_duplicates()
+        self.quoting.update(pairs.term_normalized.value_counts().to_dict())
+        claims = df[["term_normalized", "n_reports_with_term"]].fillna({"n_reports_with_term": -1}).drop_duplicates()
+        for term, n in claims.itertuples(index=False, name=None):
+            self.claimed[term].add(int(n))
+
+    def errors(self) -> list[str]:
+        bad = [f"{term} (rows say {sorted(claims)}; {self.quoting[term]} reports quote it)"
+               for term, claims in self.claimed.items() if claims != {self.quoting[term]}]
+        return _listed(bad, "policy_terms: n_reports_with_term differs from the reports quoting the normalised term")
 
 
 def check_themes(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
@@ -82,9 +104,9 @@ def check_themes(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> lis
     errors: list[str] = []
     if units is not None and not units.empty and "paragraphs" in tables:
         paragraphs = tables["paragraphs"].set_index("paragraph_id")
-        bounds = dict(zip(paragraphs.index, zip(paragraphs.char_start, paragraphs.char_end)))
+        bounds = dict(zip(paragraphs.index, zip(paragraphs.char_start.tolist(), paragraphs.char_end.tolist())))
         spans: dict[str, list[tuple[int, int]]] = {}
-        for pid, start, end in zip(units.paragraph_id, units.char_start, units.char_end):
+        for pid, start, end in zip(units.paragraph_id.tolist(), units.char_start.tolist(), units.char_end.tolist()):
             spans.setdefault(pid, []).append((int(start), int(end)))
         bad = []
         for pid, pieces in spans.items():
@@ -102,16 +124,20 @@ def check_themes(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> lis
     if attention is None or attention.empty:
         return errors
     bad_sum = []
-    for rid, group in attention.groupby("report_id"):
-        shared = group[group.is_in_shares.fillna(False).astype(bool)]
-        for col in SHARE_COLUMNS:
-            values = shared[col].dropna()
-            if len(values) and abs(float(values.sum()) - 1) > 1e-6:
+    in_shares = attention.is_in_shares.fillna(False).astype(bool)
+    shared, others = attention[in_shares], attention[~in_shares]
+    n_shared = in_shares.groupby(attention.report_id).sum()
+    for col in SHARE_COLUMNS:
+        sums = shared[col].groupby(shared.report_id).sum(min_count=1)
+        filled = shared[col].notna().groupby(shared.report_id).sum()
+        for rid, total in sums.dropna().items():
+            if abs(float(total) - 1) > 1e-6:
                 bad_sum.append(f"{rid} {col}")
-            if len(values) not in (0, len(shared)):
+        for rid, k in filled.items():
+            if k not in (0, n_shared.get(rid, 0)):
                 bad_sum.append(f"{rid} {col} (partly empty)")
-        if group.loc[~group.is_in_shares.fillna(False).astype(bool), list(SHARE_COLUMNS)].notna().any().any():
-            bad_sum.append(f"{rid} (a theme outside the shares has a share)")
+    outside = others[list(SHARE_COLUMNS)].notna().any(axis=1)
+    bad_sum += [f"{rid} (a theme outside the shares has a share)" for rid in others.report_id[outside].unique()]
     errors += _listed(bad_sum, "theme_attention: shares of the themes in the shares do not sum to 1")
     if units is not None:
         coded = units.dropna(subset=["theme_code"])
@@ -119,15 +145,16 @@ def check_themes(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> lis
         want_chars = (coded.char_end - coded.char_start).groupby(coded.report_id).sum()
         want_hits = units.groupby("report_id").n_theme_hits.sum()
         got = attention.groupby("report_id")[["n_units_attributed", "n_chars_attributed", "n_keyword_hits"]].sum()
-        bad = [rid for rid in got.index
-               if int(got.loc[rid, "n_units_attributed"]) != int(want_units.get(rid, 0))
-               or int(got.loc[rid, "n_chars_attributed"]) != int(want_chars.get(rid, 0))
-               or int(got.loc[rid, "n_keyword_hits"]) != int(want_hits.get(rid, 0))]
-        errors += _listed(bad, "theme_attention: attributed units, characters or hits differ from paragraph_themes")
+        want = pd.DataFrame({"n_units_attributed": want_units, "n_chars_attributed": want_chars,
+                             "n_keyword_hits": want_hits}).reindex(got.index).fillna(0)
+        differs = (got.astype("int64") != want.astype("int64")).any(axis=1)
+        errors += _listed(got.index[differs].tolist(),
+                          "theme_attention: attributed units, characters or hits differ from paragraph_themes")
     if "themes" in tables:
         codes = set(tables["themes"].theme_code)
-        incomplete = [rid for rid, g in attention.groupby("report_id") if set(g.theme_code) != codes]
-        errors += _listed(incomplete, "theme_attention: a report lacks a row for some theme of the codebook")
+        got_codes = attention.groupby("report_id").theme_code.agg(lambda c: set(c) == codes)
+        errors += _listed(got_codes.index[~got_codes.astype(bool)].tolist(),
+                          "theme_attention: a report lacks a row for some theme of the codebook")
     return errors
 
 
@@ -136,24 +163,28 @@ def check_compliance(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) ->
     if df is None or reports is None:
         return []
     errors = _listed(sorted(set(reports.report_id) - set(df.report_id)), "compliance: reports without a row")
-    rep = reports.set_index("report_id")
+    rep = {r["report_id"]: r for r in reports[["report_id", "published_on_time", "publish_date", "report_year"]]
+           .astype(object).to_dict("records")}
     sections = tables.get("sections")
-    parts = sections[sections.level == 1].set_index("section_id") if sections is not None else None
+    parts = None
+    if sections is not None:
+        level1 = sections[sections.level == 1]
+        parts = dict(zip(level1.section_id.tolist(), level1.ordinal.tolist()))
     bad_parts, bad_time, bad_causes = [], [], []
-    for row in df.itertuples(index=False):
+    for row in df.astype(object).itertuples(index=False):
         for name in ("achievements", "problems", "responsibility", "plans", "other_matters"):
             sid, ordinal = getattr(row, f"{name}_section_id"), getattr(row, f"{name}_part_ordinal")
             has = bool(getattr(row, f"has_{name}_part"))
             if has != (not pd.isna(sid)) or (parts is not None and has and
-                                                 (sid not in parts.index or int(parts.loc[sid, "ordinal"]) != int(ordinal))):
+                                                 (sid not in parts or int(parts[sid]) != int(ordinal))):
                 bad_parts.append(f"{row.report_id} {name}")
-        if row.report_id in rep.index:
-            r = rep.loc[row.report_id]
-            same = (pd.isna(row.published_on_time) and pd.isna(r.published_on_time)) or \
-                (not pd.isna(row.published_on_time) and not pd.isna(r.published_on_time)
-                 and bool(row.published_on_time) == bool(r.published_on_time))
-            days = None if pd.isna(r.publish_date) else \
-                (dt.date.fromisoformat(r.publish_date) - dt.date(int(r.report_year), 12, 31)).days
+        r = rep.get(row.report_id)
+        if r is not None:
+            same = (pd.isna(row.published_on_time) and pd.isna(r["published_on_time"])) or \
+                (not pd.isna(row.published_on_time) and not pd.isna(r["published_on_time"])
+                 and bool(row.published_on_time) == bool(r["published_on_time"]))
+            days = None if pd.isna(r["publish_date"]) else \
+                (dt.date.fromisoformat(r["publish_date"]) - dt.date(int(r["report_year"]), 12, 31)).days
             got = None if pd.isna(row.days_after_year_end) else int(row.days_after_year_end)
             if not same or days != got:
                 bad_time.append(row.report_id)
@@ -176,3 +207,5 @@ def register() -> None:
 
     if check not in stages.CONTENT_CHECKS:
         stages.CONTENT_CHECKS.append(check)
+    if SharedTermCounts not in stages.GLOBAL_CHECKS:
+        stages.GLOBAL_CHECKS.append(SharedTermCounts)

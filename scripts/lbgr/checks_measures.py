@@ -57,31 +57,37 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
 
     if measures is not None and not measures.empty:
         grounded, spans, pct, consistent, unknown, coded_change = [], [], [], [], [], []
-        for r in measures.itertuples():
-            body = bodies.get(_s(r.report_id))
-            start, end = int(r.char_start), int(r.char_end)
+        cols = {c: measures[c].tolist() for c in ("measure_id", "report_id", "char_start", "char_end", "surface",
+                                                   "value_normalized", "value_kind", "sentence", "value", "unit",
+                                                   "scale", "indicator_code")}
+        for i, mid in enumerate(cols["measure_id"]):
+            body = bodies.get(_s(cols["report_id"][i]))
+            start, end = int(cols["char_start"][i]), int(cols["char_end"][i])
+            surface = _s(cols["surface"][i])
             if start >= end:
-                spans.append(r.measure_id)
-            if body is not None and body[start:end] != _s(r.surface):
-                grounded.append(r.measure_id)
-            v = _num(r.value_normalized)
-            if _s(r.value_kind) == "percent" and v is not None and not (0 <= v <= 100):
-                if not _RATIO_WORDS.search(_s(r.sentence)):
-                    pct.append(f"{r.measure_id} ({_s(r.surface)})")
-            value = _s(r.value)
+                spans.append(mid)
+            if body is not None and body[start:end] != surface:
+                grounded.append(mid)
+            v = _num(cols["value_normalized"][i])
+            kind = _s(cols["value_kind"][i])
+            if kind == "percent" and v is not None and not (0 <= v <= 100):
+                if not _RATIO_WORDS.search(_s(cols["sentence"][i])):
+                    pct.append(f"{mid} ({surface})")
+            value = _s(cols["value"][i])
             if "-" not in value and v is not None:
+                scale = _s(cols["scale"][i])
                 try:
-                    factor = Decimal(10) if _s(r.unit) == "成" else Decimal(_SCALE.get(_s(r.scale), 0))
+                    factor = Decimal(10) if _s(cols["unit"][i]) == "成" else Decimal(_SCALE.get(scale, 0))
                     expected = float(Decimal(value) * factor)
                     if not math.isclose(expected, v, rel_tol=1e-9, abs_tol=1e-9):
-                        consistent.append(f"{r.measure_id} ({value} {_s(r.scale)} → {v})")
+                        consistent.append(f"{mid} ({value} {scale} → {v})")
                 except InvalidOperation:
-                    consistent.append(f"{r.measure_id} (value {value!r} is not a number)")
-            code = _s(r.indicator_code)
+                    consistent.append(f"{mid} (value {value!r} is not a number)")
+            code = _s(cols["indicator_code"][i])
             if code and codes is not None and code not in codes:
-                unknown.append(f"{r.measure_id} ({code})")
-            if code and _s(r.value_kind) == "change":
-                coded_change.append(r.measure_id)
+                unknown.append(f"{mid} ({code})")
+            if code and kind == "change":
+                coded_change.append(mid)
         errors += _report(spans, "measures: char_start is not before char_end")
         errors += _report(grounded, "measures: surface differs from the body text at [char_start, char_end)")
         errors += _report(pct, "measures: percentage level outside [0, 100] with no ratio stated in the sentence")
@@ -99,25 +105,28 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
             errors += _report(outside, "measures: span outside its paragraph")
 
     if report_indicators is not None and not report_indicators.empty:
-        by_id = measures.set_index("measure_id") if measures is not None and not measures.empty else None
+        fields = ("report_id", "indicator_code", "unit_normalized", "value", "qualifier", "value_kind", "value_normalized")
+        by_id: dict[str, tuple] = {}
+        n_coded: dict[tuple[str, str], int] = {}
+        if measures is not None and not measures.empty:
+            by_id = dict(zip(measures.measure_id.tolist(), zip(*(measures[f].tolist() for f in fields))))
+            n_coded = measures.groupby(["report_id", "indicator_code"]).size().to_dict()
         missing, mismatch, unknown, counts = [], [], [], []
-        n_coded = (measures.groupby(["report_id", "indicator_code"]).size().to_dict()
-                   if by_id is not None else {})
-        for r in report_indicators.itertuples():
-            key = f"{r.report_id}/{r.indicator_code}"
-            if codes is not None and _s(r.indicator_code) not in codes:
+        ri = {f: report_indicators[f].tolist() for f in (*fields, "measure_id", "n_candidates")}
+        for i in range(len(report_indicators)):
+            rid, code, mid = ri["report_id"][i], ri["indicator_code"][i], _s(ri["measure_id"][i])
+            key = f"{rid}/{code}"
+            if codes is not None and _s(code) not in codes:
                 unknown.append(key)
-            if by_id is None or _s(r.measure_id) not in by_id.index:
-                missing.append(f"{key} → {r.measure_id}")
+            m = by_id.get(mid)
+            if m is None:
+                missing.append(f"{key} → {mid}")
                 continue
-            m = by_id.loc[_s(r.measure_id)]
-            same = (_s(m.report_id) == _s(r.report_id) and _s(m.indicator_code) == _s(r.indicator_code)
-                    and _s(m.unit_normalized) == _s(r.unit_normalized) and _s(m.value) == _s(r.value)
-                    and _s(m.qualifier) == _s(r.qualifier) and _s(m.value_kind) == _s(r.value_kind)
-                    and math.isclose(_num(m.value_normalized) or 0, _num(r.value_normalized) or 0, rel_tol=1e-9))
+            same = (all(_s(a) == _s(ri[f][i]) for f, a in zip(fields[:-1], m[:-1]))
+                    and math.isclose(_num(m[-1]) or 0, _num(ri["value_normalized"][i]) or 0, rel_tol=1e-9))
             if not same:
-                mismatch.append(f"{key} → {r.measure_id}")
-            if n_coded.get((r.report_id, r.indicator_code)) != int(r.n_candidates):
+                mismatch.append(f"{key} → {mid}")
+            if n_coded.get((rid, code)) != int(ri["n_candidates"][i]):
                 counts.append(key)
         errors += _report(unknown, "report_indicators: indicator_code not in the codebook")
         errors += _report(missing, "report_indicators: rows that point to no measure")

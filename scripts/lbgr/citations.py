@@ -41,6 +41,7 @@ SENTENCE_BREAKS = "。；;！!？?\n"
 CLAUSE_BREAKS = "，,：:"
 # What may stand between two titles of one list ("印发《A》、《B》和《C》") without ending it.
 LIST_FILLER = re.compile(r"(?:[\s□、和及与或]|以及)*")
+_CLAUSE_BREAK = re.compile(f"[{CLAUSE_BREAKS}]")
 MASK = "□"
 
 
@@ -125,6 +126,7 @@ def find_titles(text: str) -> list[TitleSpan]:
 _BRACKETS = str.maketrans({"（": "(", "［": "(", "[": "(", "【": "(", "）": ")", "］": ")", "]": ")", "】": ")",
                            "<": "〈", ">": "〉", "＜": "〈", "＞": "〉", "《": "〈", "》": "〉",
                            "「": "“", "」": "”", "『": "‘", "』": "’"})
+_WHITESPACE = re.compile(r"\s+")
 _YEAR_RANGE = re.compile(r"(\d{4})\s*(?:[-–—―－~～至]+)\s*(\d{4})")
 _TRAILING_GROUP = re.compile(r"\(([^()]*)\)$")
 
@@ -137,7 +139,7 @@ def normalize_title(title: str) -> str:
     2021-2025); spaces go.
     """
     out = unicodedata.normalize("NFKC", title).translate(_BRACKETS)
-    out = re.sub(r"\s+", "", out)
+    out = _WHITESPACE.sub("", out)
     return _YEAR_RANGE.sub(r"\1-\2", out)
 
 
@@ -240,7 +242,7 @@ def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | 
     is skipped, as is a verb that the codebook allows only before draft titles (完成…(草案)).
     """
     cut = max(window.rfind(c) for c in SENTENCE_BREAKS)
-    clauses = re.split(f"[{CLAUSE_BREAKS}]", window[cut + 1:])
+    clauses = _CLAUSE_BREAK.split(window[cut + 1:])
     for k in range(len(clauses) - 1, -1, -1):
         clause = clauses[k]
         if k < len(clauses) - 1 and MASK not in clause:
@@ -256,9 +258,9 @@ def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | 
 def _nearest_verb(clause: str, rules: CitationRules, is_draft: bool) -> Verb | None:
     best: tuple[int, int, Verb] | None = None
     for verb in rules.verbs:
-        if verb.requires_draft and not is_draft:
+        if (verb.requires_draft and not is_draft) or verb.verb not in clause:
             continue
-        for m in re.finditer(re.escape(verb.verb), clause):
+        for m in _literal(verb.verb).finditer(clause):
             if clause[m.end():m.end() + 1] == "的":
                 continue
             key = (m.end(), len(verb.verb))
@@ -267,11 +269,19 @@ def _nearest_verb(clause: str, rules: CitationRules, is_draft: bool) -> Verb | N
     return best[2] if best else None
 
 
+_PLACE_SUFFIX = re.compile(r"(自治县|自治旗|新区|市|区|县|旗|省|自治区)$")
+
+
+@lru_cache(maxsize=256)
+def _literal(text: str) -> re.Pattern:
+    return re.compile(re.escape(text))
+
+
 def _own_place_forms(jurisdiction: str) -> list[str]:
     if not jurisdiction:
         return []
     forms = {jurisdiction}
-    stripped = re.sub(r"(自治县|自治旗|新区|市|区|县|旗|省|自治区)$", "", jurisdiction)
+    stripped = _PLACE_SUFFIX.sub("", jurisdiction)
     if len(stripped) >= 2:
         forms.add(stripped)
     return sorted(forms, key=len, reverse=True)

@@ -81,6 +81,16 @@ class Codebook:
         self.rows = rows
         self.rules = [IndicatorRule.from_row(r) for r in rows]
         self.by_code = {r.code: r for r in self.rules}
+        self._admitting: dict[tuple[str, str], list[IndicatorRule]] = {}
+
+    def _rules_for(self, value_kind: str, unit: str) -> list[IndicatorRule]:
+        """The rules (in codebook order) that allow a figure of this kind and unit."""
+        key = (value_kind, unit)
+        found = self._admitting.get(key)
+        if found is None:
+            found = self._admitting[key] = [r for r in self.rules if value_kind in r.value_kinds
+                                            and (not r.units or unit in r.units)]
+        return found
 
     def code_for(self, m: Mention) -> str | None:
         """The indicator code of a mention, or None.
@@ -94,11 +104,7 @@ class Codebook:
         """
         own_end = len(m.context) if m.own_end is None else m.own_end
         best: tuple[int, int, str] | None = None
-        for rule in self.rules:
-            if m.value_kind not in rule.value_kinds:
-                continue
-            if rule.units and m.unit_normalized not in rule.units:
-                continue
+        for rule in self._rules_for(m.value_kind, m.unit_normalized):
             if rule.sentence_pattern and not rule.sentence_pattern.search(m.sentence):
                 continue
             if rule.exclude_pattern and rule.exclude_pattern.search(m.context):

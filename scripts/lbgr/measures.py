@@ -19,10 +19,14 @@ from dataclasses import dataclass
 
 from .indicators import Codebook, Mention, report_indicator_rows
 from .model import ReportDoc
-from .numbers import Quantity, find_quantities
+from .numbers import Quantity, find_quantities, frozen_instance
 
 _SENTENCE_END = set("。!?！？;；")
 _CLAUSE_END = _SENTENCE_END | set(",，:：")
+_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+_CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
+_THOUSANDS = re.compile(r"[,，]\d{3}(?!\d)")
+_NOUN = re.compile(r"[“”‘’\"\u4e00-\u9fff]+")
 # Function words stripped from a lead before judging whether it names a topic.
 _LEAD_FILLER = re.compile(r"^(?:其中|另有|另|并|且|已经|已|共计|共|合计|总计|累计|全年|当年|均|分别|达到|达|为|约|近|仅|再|又)+")
 _LEAD_FILLER_END = re.compile(r"(?:共计|共|合计|累计|均达到|均达|均为|均|达到|达|为|约|近|仅|分别|已|计)+$")
@@ -49,16 +53,15 @@ class _Clause:
 
 
 def _is_thousands_comma(text: str, i: int) -> bool:
-    return 0 < i and text[i - 1].isdigit() and re.match(r"[,，]\d{3}(?!\d)", text[i:]) is not None
+    return 0 < i and text[i - 1].isdigit() and _THOUSANDS.match(text, i) is not None
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of a paragraph; ``end`` includes the final punctuation."""
     out, start = [], 0
-    for i, c in enumerate(text):
-        if c in _SENTENCE_END:
-            out.append((start, i + 1))
-            start = i + 1
+    for m in _SENTENCE_END_RE.finditer(text):
+        out.append((start, m.end()))
+        start = m.end()
     if start < len(text):
         out.append((start, len(text)))
     return [(s, e) for s, e in out if text[s:e].strip()]
@@ -66,8 +69,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 def split_clauses(text: str, start: int, end: int) -> list[_Clause]:
     out, s = [], start
-    for i in range(start, end):
-        if text[i] in _CLAUSE_END and not _is_thousands_comma(text, i):
+    for m in _CLAUSE_END_RE.finditer(text, start, end):
+        i = m.start()
+        if not _is_thousands_comma(text, i):
             out.append(_Clause(s, i))
             s = i + 1
     if s < end:
@@ -123,10 +127,10 @@ def counted_noun(text: str, clause: _Clause, q: Quantity) -> str:
         return ""
     tail = text[q.end:clause.end]
     tail = tail[1:] if tail.startswith("的") else tail
-    m = re.match(r"[“”‘’\"\u4e00-\u9fff]+", tail)
+    m = _NOUN.match(tail)
     if not m:
         return ""
-    word = re.sub(r"[“”‘’\"]", "", m.group(0))
+    word = _QUOTE_MARKS.sub("", m.group(0))
     stop = _NOUN_STOP.search(word, 1)
     word = word[: stop.start()] if stop else word
     return word[:_MAX_SUBJECT] if len(word) >= 2 else ""
@@ -179,10 +183,11 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                 subject = subject_of(text, clauses[k], q, prev_end_in_clause.get(k, clauses[k].start), noun,
                                      text[c_start:q.start])
                 prev_end_in_clause[k] = q.end
-                mention = Mention(context=text[c_start:c_end], number_start=q.start - c_start,
-                                  number_end=q.end - c_start, sentence=sentence_text, subject=subject, noun=noun,
-                                  unit_normalized=q.unit_normalized, value_kind=q.value_kind,
-                                  own_start=clauses[k].start - c_start, own_end=clauses[k].end - c_start)
+                mention = frozen_instance(
+                    Mention, context=text[c_start:c_end], number_start=q.start - c_start,
+                    number_end=q.end - c_start, sentence=sentence_text, subject=subject, noun=noun,
+                    unit_normalized=q.unit_normalized, value_kind=q.value_kind,
+                    own_start=clauses[k].start - c_start, own_end=clauses[k].end - c_start)
                 start, end = para.char_start + q.start, para.char_start + q.end
                 rows.append({
                     "report_id": doc.report_id,

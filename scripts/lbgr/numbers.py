@@ -36,6 +36,7 @@ multiples ``3倍``) and ``slogan`` (a service radius such as ``15分钟…圈``)
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -102,6 +103,10 @@ _CN = f"[{_CN_CHARS}]+"
 _CN_DEC = "(?:点[零〇一二三四五六七八九]+)?"
 _TOKEN = re.compile(
     rf"(?P<pct>百分之(?:{_AR}|[{_CN_CHARS}]+{_CN_DEC}))|(?P<ar>{_AR})|(?P<cn>{_CN})")
+# Every token starts with one of these characters and each of them starts a token, so the next
+# token is the one matched where the next of them stands: a fast scan for a single character
+# instead of trying the whole alternation at every position.
+_TOKEN_START = re.compile(f"[0-9０-９{_CN_CHARS}]")
 _RANGE_SEP = re.compile(r"[-—–~～]|至|到")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
@@ -120,6 +125,19 @@ _SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
 _CHANGE_VERB = re.compile(r"(增长|增加|提高|提升|上升|下降|降低|减少|压缩|缩短|缩减|减低|增幅|降幅|下滑|回落)(?!率)")
 _CHANGE_COMPARE = re.compile(r"(同比|环比|较上年|比上年|较去年|比去年|较上一年|比上一年|较同期|比同期)")
 _LEVEL_END = re.compile(r"(到|至|为|达到?)(约|近|超过|逾)?$")
+_HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
+_YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
+_CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
+_CLAUSE_BREAKS = re.compile("[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
+
+
+def frozen_instance(cls, **fields):
+    """An instance of the frozen dataclass ``cls`` with every field given, equal to
+    ``cls(**fields)``: its generated ``__init__`` sets each field through ``object.__setattr__``,
+    which costs microseconds on every figure of every report."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
 
 
 @dataclass(frozen=True)
@@ -247,21 +265,17 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
     return any(o < pos < c for o, c in spans)
 
 
-_UNITS_BY_FIRST: dict[str, list] = {}
-for _unit in UNITS:  # same order as UNITS, grouped by first character
-    _UNITS_BY_FIRST.setdefault(_unit[0][0], []).append(_unit)
+# The grammar above as one pattern: the first entry, in the order of UNITS, written at the
+# position and not followed by one of its excluded characters.
+_UNIT_RE = re.compile("|".join(re.escape(w) + (f"(?![{re.escape(na)}])" if na else "") for w, _, _, na in UNITS))
 
 
 def _match_unit(text: str, pos: int) -> tuple[str, str, str] | None:
-    if pos >= len(text) or text[pos] not in _UNIT_FIRST:
+    m = _UNIT_RE.match(text, pos)
+    if m is None:
         return None
-    for written, normalized, kind, not_after in _UNITS_BY_FIRST.get(text[pos], ()):
-        if text.startswith(written, pos):
-            nxt = text[pos + len(written): pos + len(written) + 1]
-            if nxt and nxt in not_after:
-                continue
-            return written, normalized, kind
-    return None
+    written, normalized, kind, _ = _UNIT_INDEX[m.group()]
+    return written, normalized, kind
 
 
 def _parse_token(m: re.Match) -> tuple[Decimal, str] | None:
@@ -297,9 +311,9 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
         return True
     if token_kind == "ar":
         digits = token.translate(_FULLWIDTH)
-        if re.fullmatch(r"1\d{2}|12\d{3}|9[56]\d{3}", digits) and _HOTLINE_AFTER.match(text, num_end):
+        if _HOTLINE_DIGITS.fullmatch(digits) and _HOTLINE_AFTER.match(text, num_end):
             return True
-        if re.fullmatch(r"(19|20)\d{2}", digits) and text.startswith(("年", "年度"), num_end):
+        if _YEAR_DIGITS.fullmatch(digits) and text.startswith(("年", "年度"), num_end):
             return True
     if token_kind == "cn":
         if token == "一":
@@ -314,8 +328,13 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     return False
 
 
-def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
-    clause_start = max((text.rfind(c, 0, number_start) for c in ",;。，；、:：\n"), default=-1) + 1
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str,
+                     breaks: list[int] | None = None) -> str:
+    """``breaks``: offsets of the clause-break characters of ``text``, if already found."""
+    if breaks is None:
+        breaks = [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
+    i = bisect.bisect_left(breaks, number_start)
+    clause_start = breaks[i - 1] + 1 if i else 0
     lead = text[clause_start:number_start]
     if _LEVEL_END.search(lead):
         return kind
@@ -330,20 +349,33 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
     spans = quoted_spans(text)
+    breaks = [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
     pos = 0
     while True:
-        m = _TOKEN.search(text, pos)
-        if not m:
+        at = _TOKEN_START.search(text, pos)
+        if not at:
             break
+        m = _TOKEN.match(text, at.start())
         pos = m.end()
-        q = _quantity_at(text, m, spans)
+        q = _quantity_at(text, m, spans, breaks)
         if q is not None:
             out.append(q)
             pos = max(pos, q.end)
     return out
 
 
-def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quantity | None:
+# What can follow the number of a quantity: a range separator, an infix qualifier, a magnitude,
+# a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
+_CAN_FOLLOW = frozenset("-—–~～至到%％成") | frozenset(_INFIX_QUALIFIERS) | {s[0] for s, _ in _SCALES} | set(_UNIT_FIRST)
+_PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
+_POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
+_SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
+
+
+def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]],
+                 breaks: list[int] | None = None) -> Quantity | None:
+    if m.group() == "一" or (not m.group("pct") and text[m.end():m.end() + 1] not in _CAN_FOLLOW):
+        return None  # a lone 一 is never a figure (``_excluded_context``); nothing else needs checking
     parsed = _parse_token(m)
     if parsed is None:
         return None
@@ -375,7 +407,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
         if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
             qualifier = _INFIX_QUALIFIERS[text[p]]
             p += 1
-        for s, f in _SCALES:
+        for s, f in _SCALES if text[p:p + 1] in _SCALE_FIRST else ():
             if text.startswith(s, p):
                 if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
                     continue
@@ -402,7 +434,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
     p += len(unit) if unit != "百分之" else 0
 
     start = num_start
-    for word, qual in _PREFIX_QUALIFIERS:
+    for word, qual in _PREFIX_QUALIFIERS if text[num_start - 1:num_start] in _PREFIX_LAST else ():
         if text[max(0, num_start - len(word)):num_start] == word:
             w0 = num_start - len(word)
             if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
@@ -410,7 +442,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
             qualifier = qual  # in reading order, a qualifier before the number comes first
             start = w0
             break
-    for word, qual in _POSTFIX_QUALIFIERS:
+    for word, qual in _POSTFIX_QUALIFIERS if text[p:p + 1] in _POSTFIX_FIRST else ():
         if text.startswith(word, p):
             if qualifier == "exact":
                 qualifier = qual
@@ -428,7 +460,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
     if in_quotes and kind != "slogan":
         return None
     if kind != "slogan":
-        kind = _change_or_level(text, start, unit_norm, kind)
+        kind = _change_or_level(text, start, unit_norm, kind, breaks)
 
     def written(d: Decimal) -> str:
         return str(int(d)) if token_kind == "cn" or unit == "成" else _plain(d)
@@ -436,7 +468,7 @@ def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]]) -> Quanti
     value = written(low) if high is None else f"{written(low)}-{written(high)}"
     norm = _number(low * factor)
     norm_high = None if high is None else _number(high * factor)
-    return Quantity(
-        start=start, end=p, surface=text[start:p], value=value,
+    return frozen_instance(
+        Quantity, start=start, end=p, surface=text[start:p], value=value,
         value_high=None if high is None else written(high), scale=scale, unit=unit, unit_normalized=unit_norm, qualifier=qualifier,
         value_normalized=norm, value_normalized_high=norm_high, value_kind=kind, number_start=num_start)

@@ -29,6 +29,9 @@ from .model import ReportDoc
 
 QUOTE_PAIRS = {"“": "”", "「": "」", '"': '"'}
 _EDGE_PUNCT = "、，,。.；;：:！!？?·…—- "
+# The only characters the scan reacts to: it jumps from one to the next.
+_QUOTE_OR_BREAK = re.compile("[" + re.escape("\n" + "".join(QUOTE_PAIRS) + "".join(QUOTE_PAIRS.values())) + "]")
+_SPACES = re.compile(r"\s+")
 
 
 def find_quoted(text: str) -> list[tuple[int, int]]:
@@ -36,7 +39,8 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
     closer = ""
-    for i, ch in enumerate(text):
+    for m in _QUOTE_OR_BREAK.finditer(text):
+        i, ch = m.start(), m.group()
         if ch == "\n":
             open_at = None
         elif open_at is not None and ch == closer:
@@ -50,7 +54,7 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
 
 def normalize_term(term: str) -> str:
     out = unicodedata.normalize("NFKC", term).casefold()
-    out = re.sub(r"\s+", "", out)
+    out = _SPACES.sub("", out)
     return out.strip(_EDGE_PUNCT)
 
 

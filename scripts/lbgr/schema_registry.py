@@ -21,13 +21,21 @@ class SchemaError(Exception):
     pass
 
 
+# libyaml's parser when PyYAML was built with it: the schemas are read at every start-up.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str):
+    return yaml.load(text, Loader=_LOADER)
+
+
 @lru_cache(maxsize=4)
 def load_fields(schemas_dir: Path = paths.SCHEMAS) -> dict[str, dict]:
     fields: dict[str, dict] = {}
     origin: dict[str, str] = {}
     for path in sorted((schemas_dir / "fields").glob("*.yaml")):
         try:
-            specs = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            specs = _yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
         for name, spec in specs.items():
@@ -44,7 +52,7 @@ def load_fields(schemas_dir: Path = paths.SCHEMAS) -> dict[str, dict]:
 def load_resources(schemas_dir: Path = paths.SCHEMAS) -> dict[str, dict]:
     out = {}
     for path in sorted((schemas_dir / "resources").glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = _yaml(path.read_text(encoding="utf-8"))
         if spec["name"] != path.stem:
             raise SchemaError(f"{path.name} describes resource '{spec['name']}'; name the file after it")
         out[spec["name"]] = spec
@@ -52,7 +60,7 @@ def load_resources(schemas_dir: Path = paths.SCHEMAS) -> dict[str, dict]:
 
 
 def load_yaml(name: str, schemas_dir: Path = paths.SCHEMAS) -> dict:
-    return yaml.safe_load((schemas_dir / name).read_text(encoding="utf-8"))
+    return _yaml((schemas_dir / name).read_text(encoding="utf-8"))
 
 
 def _merge(base: dict, override: dict) -> dict:

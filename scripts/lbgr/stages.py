@@ -63,3 +63,15 @@ def register_all() -> None:
 # Content checks beyond the core ones (lbgr.checks.core): functions
 # ``check(tables, bodies) -> list[str]`` of error messages, registered by the stage modules.
 CONTENT_CHECKS: list[Callable[..., list[str]]] = []
+
+
+class GlobalCheck(Protocol):
+    """A content rule that spans reports: validation shows it every group of reports in turn."""
+
+    def observe(self, tables: dict) -> None: ...
+
+    def errors(self) -> list[str]: ...
+
+
+# Factories of global checks (a fresh object per validation), registered by the stage modules.
+GLOBAL_CHECKS: list[Callable[[], GlobalCheck]] = []

@@ -40,10 +40,17 @@ report. ``paragraph_themes`` keeps every unit's assignment so that any share can
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+
+try:  # the parser behind ``re``, to read the fixed text a keyword pattern must start with
+    from re import _constants as _sre, _parser as _sre_parse
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from .context import Context
 from .model import ReportDoc, Section
@@ -85,16 +92,24 @@ class ThemeBook:
         self.literals = [rows[0].keyword if p == re.escape(rows[0].keyword) else None
                          for p, rows in by_pattern.items()]
         self.keywords = [row for _, rows in self.patterns for row in rows]
+        self._discriminative = [next((r.theme_code for r in rows if r.keyword_type == DISCRIMINATIVE), None)
+                                for _, rows in self.patterns]
+        self._ambiguous = [[r.theme_code for r in rows if r.keyword_type == AMBIGUOUS] for _, rows in self.patterns]
+        self._heading_theme = lru_cache(maxsize=4096)(self._heading_theme_of)
+        self._prefilter = _Prefilter([_prefixes(regex) for regex, _ in self.patterns])
 
     @classmethod
     def from_context(cls, ctx: Context) -> ThemeBook:
         return _book(ctx)
 
-    def hits(self, text: str) -> list[Hit]:
+    def hits(self, text: str, candidates: list[int] | None = None) -> list[Hit]:
+        """Keyword hits in ``text``; ``candidates`` (from ``candidates_in``), when given, are the
+        only patterns that can match it."""
+        patterns = self.patterns
         found = [(m.start(), -(m.end() - m.start()), k)
-                 for k, (regex, _) in enumerate(self.patterns)
+                 for k in (range(len(patterns)) if candidates is None else candidates)
                  if self.literals[k] is None or self.literals[k] in text
-                 for m in regex.finditer(text) if m.end() > m.start()]
+                 for m in patterns[k][0].finditer(text) if m.end() > m.start()]
         found.sort()
         out: list[Hit] = []
         last_end = -1
@@ -104,15 +119,23 @@ class ThemeBook:
                 last_end = start - neg_len
         return out
 
+    def candidates_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
+        """For each of the sorted, disjoint ``spans`` of ``text``, the patterns that can match
+        ``text[start:end]``, found in one pass over ``text`` (see ``_Prefilter``)."""
+        return self._prefilter.candidates(text, spans)
+
     def discriminative_theme(self, hit: Hit) -> str | None:
-        return next((r.theme_code for r in self.patterns[hit.pattern][1] if r.keyword_type == DISCRIMINATIVE), None)
+        return self._discriminative[hit.pattern]
 
     def ambiguous_themes(self, hit: Hit) -> list[str]:
-        return [r.theme_code for r in self.patterns[hit.pattern][1] if r.keyword_type == AMBIGUOUS]
+        return list(self._ambiguous[hit.pattern])
 
     def heading_theme(self, heading: str) -> str | None:
         """The theme a heading announces: the only theme whose heading pattern matches it."""
-        matched = [code for code, regex in self.heading.items() if regex.search(heading or "")]
+        return self._heading_theme(heading or "")
+
+    def _heading_theme_of(self, heading: str) -> str | None:
+        matched = [code for code, regex in self.heading.items() if regex.search(heading)]
         return matched[0] if len(matched) == 1 else None
 
     def theme_at(self, doc: ReportDoc, start: int, end: int, by_id: dict[str, Section]) -> str | None:
@@ -133,6 +156,93 @@ class ThemeBook:
                     return theme
             node = by_id.get(node.parent_id) if node.parent_id else None
         return self.heading_theme(lead) if lead else None
+
+
+def _prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
+    """Strings one of which every non-empty match of ``regex`` starts with (the fixed text it
+    opens with, branches expanded), or None when the pattern gives none to rely on."""
+    if regex.flags & re.IGNORECASE:
+        return None
+    try:
+        items = _sre_parse.parse(regex.pattern).data
+    except Exception:  # an unfamiliar parser: go without the shortcut
+        return None
+    out = [p for p, _ in _expand(items, limit)]
+    return None if not out or "" in out else sorted(set(out))
+
+
+def _expand(items, limit: int) -> list[tuple[str, bool]]:
+    """(prefix, may go on) pairs for a parsed sequence; a prefix that may not go on is complete."""
+    out = [("", True)]
+    for op, av in items:
+        if not any(more for _, more in out):
+            break
+        if op is _sre.LITERAL:
+            ext = [(chr(av), True)]
+        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av) and len(av) <= 16:
+            ext = [(chr(a), True) for _, a in av]
+        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
+            ext = _expand(av[3].data, limit)
+        elif op is _sre.BRANCH:
+            ext = [pair for alt in av[1] for pair in _expand(alt.data, limit)]
+        elif op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT):
+            ext = [("", True)]  # consumes nothing
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+            low, high, item = av
+            once = _expand(item.data, limit)
+            if high != 1:
+                once = [(p, False) for p, _ in once]  # where a further repetition would begin is unknown
+            ext = ([("", True)] if low == 0 else []) + once
+        else:
+            ext = [("", False)]
+        grown = []
+        for p, more in out:
+            grown.extend([(p + q, more_q) for q, more_q in ext] if more else [(p, False)])
+        if len(grown) > limit:
+            return [(p, False) for p, _ in out]
+        out = grown
+    return out
+
+
+class _Prefilter:
+    """Which keyword patterns can match a stretch of text, in one scan of the whole text.
+
+    Every match of a pattern starts with one of its prefixes (``_prefixes``), so a pattern can
+    match inside a stretch only if one of its prefixes lies wholly inside it. One alternation
+    of all prefixes, longest first, finds the longest prefix at each place; the shorter prefixes
+    found there are its own beginnings. Patterns without prefixes are always candidates.
+    """
+
+    def __init__(self, prefixes: list[list[str] | None]):
+        self.always = [k for k, ps in enumerate(prefixes) if ps is None]
+        owners: dict[str, list[int]] = {}
+        for k, ps in enumerate(prefixes):
+            for p in ps or ():
+                owners.setdefault(p, []).append(k)
+        # For each prefix, (length, patterns) of itself and of every prefix it begins with.
+        self.found_at = {p: [(len(q), owners[q]) for q in owners if p.startswith(q)] for p in owners}
+        by_first: dict[str, list[str]] = {}
+        for p in sorted(owners, key=lambda p: (-len(p), p)):
+            by_first.setdefault(p[0], []).append(re.escape(p[1:]))
+        # Grouped by first character, so the engine tests one character per group, not per prefix.
+        self.regex = re.compile("|".join(re.escape(c) + "(?:" + "|".join(rest) + ")"
+                                         for c, rest in by_first.items())) if owners else None
+
+    def candidates(self, text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
+        sets: list[set[int]] = [set(self.always) for _ in spans]
+        starts = [a for a, _ in spans]
+        pos = 0
+        search = self.regex.search if self.regex is not None else None
+        while search is not None and (m := search(text, pos)):
+            at = m.start()
+            i = bisect.bisect_right(starts, at) - 1
+            if i >= 0:
+                end = spans[i][1]
+                for n, ks in self.found_at[m.group()]:
+                    if at + n <= end:
+                        sets[i].update(ks)
+            pos = at + 1
+        return [sorted(c) for c in sets]
 
 
 LEAD_PHRASE_MAX = 25
@@ -217,8 +327,10 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     ambiguous_by_theme: Counter[str] = Counter()
     units_by_theme: Counter[str] = Counter()
     chars_by_theme: Counter[str] = Counter()
-    for unit_id, paragraph_id, start, end in coding_units(doc):
-        hits = book.hits(doc.body[start:end])
+    units = coding_units(doc)
+    candidates = book.candidates_in(doc.body, [(start, end) for _, _, start, end in units])
+    for (unit_id, paragraph_id, start, end), unit_candidates in zip(units, candidates):
+        hits = book.hits(doc.body[start:end], unit_candidates)
         heading_theme = book.theme_at(doc, start, end, by_id)
         result = assign(book, hits, heading_theme)
         per_theme: Counter[str] = Counter()
