@@ -66,15 +66,18 @@ def core(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> tuple[list[
         errors += _rows(df, ~pd.Series(grounded, index=df.index), id_col,
                         f"{name}: {text_col} differs from the body text at [{start}, {end})")
     by_id = sections.set_index("section_id")
+
+    def of_section(ids: pd.Series, col: str) -> pd.Series:
+        # Float64 even when nothing matches, so that comparisons stay numeric.
+        return ids.map(by_id[col]).astype("Float64")
+
     parent = sections.dropna(subset=["parent_id"])
-    pstart = parent.parent_id.map(by_id.char_start)
-    pend = parent.parent_id.map(by_id.char_end)
+    pstart, pend = of_section(parent.parent_id, "char_start"), of_section(parent.parent_id, "char_end")
     errors += _rows(parent, (parent.char_start < pstart) | (parent.char_end > pend), "section_id",
                     "sections: child section outside its parent's span")
-    errors += _rows(parent, parent.level != parent.parent_id.map(by_id.level) + 1, "section_id",
+    errors += _rows(parent, parent.level != of_section(parent.parent_id, "level") + 1, "section_id",
                     "sections: level is not the parent's level + 1")
-    sstart = paragraphs.section_id.map(by_id.char_start)
-    send = paragraphs.section_id.map(by_id.char_end)
+    sstart, send = of_section(paragraphs.section_id, "char_start"), of_section(paragraphs.section_id, "char_end")
     errors += _rows(paragraphs, (paragraphs.char_start < sstart) | (paragraphs.char_end > send),
                     "paragraph_id", "paragraphs: paragraph outside its section's span")
     roots = sections[sections.level == 0]

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 
 from .indicators import Codebook, Mention, report_indicator_rows
-from .model import ReportDoc
-from .numbers import Quantity, find_quantities, frozen_instance
+from .model import ReportDoc, frozen_instance
+from .numbers import Quantity, find_quantities
 
 _SENTENCE_END = set("。!?！？;；")
 _CLAUSE_END = _SENTENCE_END | set(",，:：")

@@ -11,6 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def frozen_instance(cls, **fields):
+    """An instance of the frozen dataclass ``cls`` with every field given, equal to
+    ``cls(**fields)``: the generated ``__init__`` sets each field through ``object.__setattr__``,
+    which costs microseconds on every figure or keyword hit of every report."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 @dataclass(frozen=True)
 class Section:
     section_id: str

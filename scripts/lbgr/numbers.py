@@ -41,6 +41,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .model import frozen_instance
+
 # --- the measure words -------------------------------------------------------------------
 # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
 # grammar takes the first entry that matches at the position after the number and magnitude.
@@ -129,15 +131,6 @@ _HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
 _YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
 _CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
 _CLAUSE_BREAKS = re.compile("[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
-
-
-def frozen_instance(cls, **fields):
-    """An instance of the frozen dataclass ``cls`` with every field given, equal to
-    ``cls(**fields)``: its generated ``__init__`` sets each field through ``object.__setattr__``,
-    which costs microseconds on every figure of every report."""
-    obj = object.__new__(cls)
-    obj.__dict__.update(fields)
-    return obj
 
 
 @dataclass(frozen=True)

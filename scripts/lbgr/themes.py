@@ -53,7 +53,7 @@ except ImportError:  # Python < 3.11
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from .context import Context
-from .model import ReportDoc, Section
+from .model import ReportDoc, Section, frozen_instance
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -95,6 +95,10 @@ class ThemeBook:
         self._discriminative = [next((r.theme_code for r in rows if r.keyword_type == DISCRIMINATIVE), None)
                                 for _, rows in self.patterns]
         self._ambiguous = [[r.theme_code for r in rows if r.keyword_type == AMBIGUOUS] for _, rows in self.patterns]
+        # How a hit of each pattern is listed in ``matched_keywords``.
+        self._label = [f"{theme} {next(r.keyword for r in rows if r.theme_code == theme)}" if theme
+                       else f"{'/'.join(ambiguous)} {rows[0].keyword}"
+                       for theme, ambiguous, (_, rows) in zip(self._discriminative, self._ambiguous, self.patterns)]
         self._heading_theme = lru_cache(maxsize=4096)(self._heading_theme_of)
         self._prefilter = _Prefilter([_prefixes(regex) for regex, _ in self.patterns])
 
@@ -115,8 +119,8 @@ class ThemeBook:
         last_end = -1
         for start, neg_len, k in found:
             if start >= last_end:
-                out.append(Hit(start, start - neg_len, k))
                 last_end = start - neg_len
+                out.append(frozen_instance(Hit, start=start, end=last_end, pattern=k))
         return out
 
     def candidates_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
@@ -268,17 +272,19 @@ class Assignment:
 def assign(book: ThemeBook, hits: list[Hit], heading_theme: str | None) -> Assignment:
     """The assignment rule of the module docstring, for the hits of one coding unit."""
     first_hit: dict[str, int] = {}
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     residual = 0
     ambiguous: set[str] = set()
     for hit in hits:
-        theme = book.discriminative_theme(hit)
+        theme = book._discriminative[hit.pattern]
         if theme in book.in_shares:
-            counts[theme] += 1
-            first_hit.setdefault(theme, hit.start)
+            if theme in counts:
+                counts[theme] += 1
+            else:
+                counts[theme], first_hit[theme] = 1, hit.start
         elif theme is not None:
             residual += 1
-        ambiguous.update(book.ambiguous_themes(hit))
+        ambiguous.update(book._ambiguous[hit.pattern])
     if counts:
         top = max(counts.values())
         tied = [t for t, n in counts.items() if n == top]
@@ -337,17 +343,14 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
         labels = []
         n_ambiguous = 0
         for hit in hits:
-            theme = book.discriminative_theme(hit)
-            rows = book.patterns[hit.pattern][1]
+            theme = book._discriminative[hit.pattern]
             if theme:
                 per_theme[theme] += 1
                 hits_by_theme[theme] += 1
-                labels.append(f"{theme} {next(r.keyword for r in rows if r.theme_code == theme)}")
             else:
                 n_ambiguous += 1
-                themes = book.ambiguous_themes(hit)
-                ambiguous_by_theme.update(themes)
-                labels.append(f"{'/'.join(themes)} {rows[0].keyword}")
+                ambiguous_by_theme.update(book._ambiguous[hit.pattern])
+            labels.append(book._label[hit.pattern])
         if result.theme_code:
             units_by_theme[result.theme_code] += 1
             chars_by_theme[result.theme_code] += end - start

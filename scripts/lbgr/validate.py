@@ -343,6 +343,16 @@ def _load_bodies(package_dir: Path, reports: pd.DataFrame) -> dict[str, str]:
     return bodies
 
 
+def _guarded(check, *args, default):
+    """Run a rule; a rule that cannot run on malformed tables is an error, not a crash."""
+    try:
+        return check(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure of a rule means the package is not valid
+        name = getattr(check, "__qualname__", repr(check))
+        out = [f"{name}: the rule could not be checked on these tables ({type(exc).__name__}: {exc})"]
+        return (out, []) if isinstance(default, tuple) else out
+
+
 def _unique(messages: list[str]) -> list[str]:
     return list(dict.fromkeys(messages))
 
@@ -419,13 +429,13 @@ def content_pass(package_dir: Path, result: Validation) -> None:
                 unique.observe(n, tables[n])
         fks.observe(tables, group_scoped)
         bodies = _load_bodies(package_dir, group)
-        e, w = checks.core(tables, bodies)
+        e, w = _guarded(checks.core, tables, bodies, default=([], []))
         errors += e
         warnings += w
         for check in stages.CONTENT_CHECKS:
-            errors += check(tables, bodies)
+            errors += _guarded(check, tables, bodies, default=[])
         for g in global_checks:
-            g.observe(tables)
+            errors += _guarded(g.observe, tables, default=None) or []
     for n, cur in parquet.items():
         if not cur.take(1).empty:
             errors.append(f"{n}: the Parquet copy has more rows than the CSV table")

@@ -1,0 +1,131 @@
+"""Validation in pieces (lbgr.validate): byte ranges for frictionless, groups of reports for
+pandera and the content rules. Whatever spans pieces must still be caught."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lbgr import validate as validate_mod
+from lbgr.validate import row_ranges, validate_package
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _copy_package(target: Path) -> Path:
+    target.mkdir()
+    for rel in ("datapackage.json", "build_report.json"):
+        shutil.copy2(ROOT / rel, target / rel)
+    for rel in ("data", "schemas"):
+        shutil.copytree(ROOT / rel, target / rel)
+    return target
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    return _copy_package(tmp_path / "pkg")
+
+
+@pytest.fixture
+def small_groups(monkeypatch):
+    """Two reports per group and 10-row reads, so that the corpus spans three groups."""
+    monkeypatch.setattr(validate_mod, "REPORTS_PER_CHUNK", 2)
+    monkeypatch.setattr(validate_mod, "READ_ROWS", 10)
+
+
+def test_row_ranges_end_at_row_ends_even_inside_quoted_line_breaks():
+    data = b'id,text\n1,"a\nb"\n2,plain\n3,"x ""quoted""\ny"\n4,z\n'
+    header_end = data.index(b"\n") + 1
+    for target in range(1, 12):
+        ranges = row_ranges(data, header_end, target)
+        assert ranges[0][0] == header_end and ranges[-1][1] == len(data)
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+        for begin, end in ranges:  # each range is whole rows: its quotes balance
+            assert data.count(b'"', begin, end) % 2 == 0 and data[end - 1:end] == b"\n"
+
+
+def test_the_committed_package_is_valid_in_small_pieces(package, small_groups, monkeypatch):
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 5_000)
+    result = validate_package(package)
+    assert result.ok, result.errors
+
+
+def test_frictionless_names_the_row_of_a_bad_cell_in_a_later_range(package, monkeypatch):
+    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 5_000)
+    path = package / "data/tables/measures.csv"
+    rows = _rows(path)
+    rows[300]["char_start"] = "not a number"
+    _write(path, rows)
+    errors = validate_package(package).errors
+    # Row numbers count the header as row 1, as frictionless does for a whole file.
+    assert any(e.startswith("frictionless: measures row 302:") and "char_start" in e for e in errors), errors
+
+
+def test_a_key_repeated_in_another_group_of_reports_is_found(package, small_groups):
+    path = package / "data/tables/measures.csv"
+    rows = _rows(path)
+    first, last = rows[0], rows[-1]
+    assert first["report_id"] != last["report_id"]
+    last["measure_id"] = first["measure_id"]
+    _write(path, rows)
+    errors = validate_package(package, use_frictionless=False).errors
+    assert any("measures: ['measure_id'] is not unique" in e and first["measure_id"] in e for e in errors), errors
+
+
+def test_foreign_keys_hold_across_groups_and_a_missing_target_is_named(package, small_groups):
+    path = package / "data/tables/measures.csv"
+    rows = _rows(path)
+    paragraphs = _rows(package / "data/tables/paragraphs.csv")
+    # A paragraph of another report (another group) exists: the key holds, other rules may not.
+    rows[0]["paragraph_id"] = paragraphs[-1]["paragraph_id"]
+    rows[1]["paragraph_id"] = "999999-2099-p9999"
+    _write(path, rows)
+    errors = validate_package(package, use_frictionless=False).errors
+    fk = [e for e in errors if "are not in paragraphs" in e]
+    assert len(fk) == 1 and "1 rows" in fk[0] and "999999-2099-p9999" in fk[0], errors
+
+
+def test_a_table_out_of_report_order_is_an_error(package, small_groups):
+    path = package / "data/tables/sections.csv"
+    rows = _rows(path)
+    _write(path, rows[::-1])
+    errors = validate_package(package, use_frictionless=False).errors
+    assert any("sections: rows are not sorted by report_id" in e for e in errors), errors
+
+
+def test_shared_term_counts_are_checked_over_the_whole_package(package, small_groups):
+    path = package / "data/tables/policy_terms.csv"
+    rows = _rows(path)
+    # Read in the reports: “放管服” is quoted by four reports, which fall in different groups.
+    for r in rows:
+        if r["term_normalized"] == "放管服":
+            r["n_reports_with_term"] = "3"
+    _write(path, rows)
+    errors = validate_package(package, use_frictionless=False).errors
+    assert any("n_reports_with_term differs" in e and "放管服" in e for e in errors), errors
+
+
+def test_a_parquet_copy_that_differs_from_its_table_is_an_error(package, small_groups):
+    import pandas as pd
+
+    path = package / "data/parquet/sections.parquet"
+    df = pd.read_parquet(path)
+    df.loc[len(df) - 1, "heading"] = "改过的标题"
+    df.to_parquet(path, index=False)
+    errors = validate_package(package, use_frictionless=False).errors
+    assert "sections: the Parquet copy differs from the CSV table" in errors, errors
