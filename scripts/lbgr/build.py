@@ -150,13 +150,13 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
         target, cached, data = spool.locate(p, sha)
         summaries.append(cached)
         if cached is None:
-            todo.append((len(summaries) - 1, (p, sha, ctx, target, data)))
+            todo.append((len(summaries) - 1, (p, sha, target, data)))
     if jobs <= 1 or len(todo) < 2:
-        fresh = [_spool_one(arg) for _, arg in todo]
+        fresh = [spool_file(p, sha, ctx, target, data=data) for _, (p, sha, target, data) in todo]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=stages.register_all) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
             chunk = max(1, len(todo) // (jobs * 16))
             fresh = list(pool.map(_spool_one, [arg for _, arg in todo], chunksize=chunk))
     for (i, *_), summary in zip(todo, fresh):
@@ -165,9 +165,20 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
     return summaries
 
 
+# One Context per worker process: its caches (division index, compiled codebooks) are built
+# once there, not once per file as they would be if every task carried its own copy.
+_WORKER_CTX: Context | None = None
+
+
+def _init_worker(ctx: Context) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+    stages.register_all()
+
+
 def _spool_one(arg) -> FileSummary:
-    path, sha, ctx, target, data = arg
-    return spool_file(path, sha, ctx, target, data=data)
+    path, sha, target, data = arg
+    return spool_file(path, sha, _WORKER_CTX, target, data=data)
 
 
 def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: Spool) -> list[FileSummary]:

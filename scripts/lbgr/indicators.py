@@ -105,6 +105,9 @@ class Codebook:
         own_end = len(m.context) if m.own_end is None else m.own_end
         best: tuple[int, int, str] | None = None
         for rule in self._rules_for(m.value_kind, m.unit_normalized):
+            # The conditions are independent; the pattern is tested first as it rules out most.
+            if not rule.pattern.search(m.context):
+                continue
             if rule.sentence_pattern and not rule.sentence_pattern.search(m.sentence):
                 continue
             if rule.exclude_pattern and rule.exclude_pattern.search(m.context):

@@ -29,7 +29,10 @@ _THOUSANDS = re.compile(r"[,，]\d{3}(?!\d)")
 _NOUN = re.compile(r"[“”‘’\"\u4e00-\u9fff]+")
 # Function words stripped from a lead before judging whether it names a topic.
 _LEAD_FILLER = re.compile(r"^(?:其中|另有|另|并|且|已经|已|共计|共|合计|总计|累计|全年|当年|均|分别|达到|达|为|约|近|仅|再|又)+")
-_LEAD_FILLER_END = re.compile(r"(?:共计|共|合计|累计|均达到|均达|均为|均|达到|达|为|约|近|仅|分别|已|计)+$")
+_FILLER_END_WORDS = ("共计", "共", "合计", "累计", "均达到", "均达", "均为", "均", "达到", "达", "为", "约", "近", "仅",
+                     "分别", "已", "计")
+_LEAD_FILLER_END = re.compile(f"(?:{'|'.join(_FILLER_END_WORDS)})+$")
+_FILLER_END_CHARS = "".join(sorted(set("".join(_FILLER_END_WORDS))))
 # A lead that starts with one of these refers back to the clause before (占比, 其中, 涉及金额).
 _LEAD_REFERS_BACK = re.compile(r"^(?:其中|占比|占|涉及|合计|同比|环比|较上年|比上年|分别|含)")
 _MIN_TOPIC = 4  # characters a lead needs (after fillers) to count as naming its topic
@@ -79,10 +82,18 @@ def split_clauses(text: str, start: int, end: int) -> list[_Clause]:
     return out or [_Clause(start, end)]
 
 
+def _strip_filler_end(text: str) -> str:
+    """``_LEAD_FILLER_END.sub("", text)``. A match can only begin where the run of filler
+    characters at the end begins, so the search starts there instead of at every position."""
+    body = text[:-1] if text.endswith("\n") else text  # ``$`` also matches before a final line break
+    m = _LEAD_FILLER_END.search(text, len(body.rstrip(_FILLER_END_CHARS)))
+    return text if m is None else text[:m.start()] + text[m.end():]
+
+
 def _names_topic(lead: str) -> bool:
     if _LEAD_REFERS_BACK.match(lead):
         return False
-    return len(_LEAD_FILLER_END.sub("", _LEAD_FILLER.sub("", lead))) >= _MIN_TOPIC
+    return len(_strip_filler_end(_LEAD_FILLER.sub("", lead))) >= _MIN_TOPIC
 
 
 def _without(text: str, c: _Clause, quantities: list[Quantity]) -> str:
@@ -145,11 +156,11 @@ def subject_of(text: str, clause: _Clause, q: Quantity, prev_end: int, noun: str
     cut = max(lead.rfind(ch) for ch in "、()《》")
     if cut >= 0 and len(lead) - cut - 1 >= 2:
         lead = lead[cut + 1:]
-    lead = _LEAD_FILLER_END.sub("", _SUBJECT_LEAD.sub("", _LEAD_FILLER.sub("", lead))).strip("《》 ")
+    lead = _strip_filler_end(_SUBJECT_LEAD.sub("", _LEAD_FILLER.sub("", lead))).strip("《》 ")
     if len(lead) < 2 and noun:
         return noun
     if len(lead) < 2:
-        lead = _LEAD_FILLER_END.sub("", _QUOTE_MARKS.sub("", context_lead)).rstrip(",，:：;；、 ").strip("《》 ")
+        lead = _strip_filler_end(_QUOTE_MARKS.sub("", context_lead)).rstrip(",，:：;；、 ").strip("《》 ")
     return lead[-_MAX_SUBJECT:]
 
 
@@ -190,6 +201,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     own_start=clauses[k].start - c_start, own_end=clauses[k].end - c_start)
                 start, end = para.char_start + q.start, para.char_start + q.end
                 rows.append({
+                    "measure_id": None,  # numbered below, once the rows are in document order
                     "report_id": doc.report_id,
                     "section_id": doc.section_at(start, end).section_id,
                     "paragraph_id": para.paragraph_id,
@@ -209,10 +221,9 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     "sentence": sentence_text,
                 })
     rows.sort(key=lambda r: r["char_start"])
-    out = []
     for n, row in enumerate(rows, start=1):
-        out.append({"measure_id": f"{doc.report_id}-m{n:04d}", **row})
-    return out
+        row["measure_id"] = f"{doc.report_id}-m{n:04d}"
+    return rows
 
 
 _CODEBOOKS: dict[int, tuple[list, Codebook]] = {}

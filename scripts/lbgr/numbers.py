@@ -273,14 +273,15 @@ def _match_unit(text: str, pos: int) -> tuple[str, str, str] | None:
 
 def _parse_token(m: re.Match) -> tuple[Decimal, str] | None:
     """(value, kind of token) for a number token; kind is 'ar', 'cn' or 'pct'."""
-    if m.group("pct"):
+    kind = m.lastgroup  # the alternatives are the only groups: pct, ar or cn
+    if kind == "pct":
         body = m.group("pct")[3:]
         if body[0] in _CN_CHARS:
             d = _cn_decimal(body)
         else:
             d = _ar_decimal(body)
         return (d, "pct") if d is not None else None
-    if m.group("ar"):
+    if kind == "ar":
         return _ar_decimal(m.group("ar")), "ar"
     s = m.group("cn")
     v = cn_int(s)

@@ -157,7 +157,7 @@ class FrictionlessPass:
 # Layer 2: pandera and the content rules, report group by report group
 # ---------------------------------------------------------------------------------------------
 
-REPORTS_PER_CHUNK = 500
+REPORTS_PER_CHUNK = 250
 READ_ROWS = 100_000
 
 
