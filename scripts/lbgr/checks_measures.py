@@ -18,6 +18,8 @@ _LIMIT = 10
 
 
 def _s(x) -> str:
+    if type(x) is str:  # the common case, first: this runs for every cell of large tables
+        return x
     return "" if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)) else str(x)
 
 

@@ -26,12 +26,13 @@ def to_simplified(text: str, threshold: float = 0.03) -> tuple[str, bool]:
     unchanged, so that a stray variant character is not rewritten."""
     # Decide on a sample first: converting a whole simplified text only to discard it is costly.
     sample = text[:3000]
+    converted_sample = _t2s().convert(sample)
+    if converted_sample == sample and threshold > 0:
+        return text, False  # simplified text comes back unchanged: nothing to count
     n_cjk = len(_NOT_CJK.sub("", sample))
     if not n_cjk:
         return text, False
-    converted_sample = _t2s().convert(sample)
-    # Simplified text comes back unchanged: no need to compare it character by character.
-    changed = 0 if converted_sample == sample else sum(map(str.__ne__, sample, converted_sample))
+    changed = sum(map(str.__ne__, sample, converted_sample))
     if len(converted_sample) != len(sample) or changed / n_cjk < threshold:
         return text, False
     converted = _t2s().convert(text)

@@ -270,30 +270,45 @@ class ForeignKeys:
                    for n, fks in self.fks.items() for fk in fks}
         self.targets = targets
         self.known: dict[tuple, list[np.ndarray]] = defaultdict(list)
+        self._whole_hashes: dict[tuple, np.ndarray] = {}
         self.pending: list[tuple[str, list[str], str, tuple, pd.DataFrame]] = []
 
     @staticmethod
     def _hash(df: pd.DataFrame, cols) -> np.ndarray:
-        return pd.util.hash_pandas_object(df[list(cols)].astype(str), index=False).to_numpy()
+        cols = list(cols)
+        # Key columns are strings already; only a composite key needs a frame.
+        keys = df[cols[0]] if len(cols) == 1 else df[cols].astype(str)
+        return pd.util.hash_pandas_object(keys, index=False).to_numpy()
 
     def observe(self, tables: dict[str, pd.DataFrame], group_scoped: set[str]) -> None:
+        hashed: dict[tuple, np.ndarray] = {}
+
+        def hashes(target: str, cols: tuple) -> np.ndarray:
+            if (target, cols) not in hashed:
+                ref = tables.get(target)
+                if target not in group_scoped and (target, cols) in self._whole_hashes:
+                    hashed[(target, cols)] = self._whole_hashes[(target, cols)]
+                else:
+                    hashed[(target, cols)] = (self._hash(ref, cols) if ref is not None and len(ref)
+                                              else np.array([], dtype=np.uint64))
+                    if target not in group_scoped:  # a codebook: the same in every group
+                        self._whole_hashes[(target, cols)] = hashed[(target, cols)]
+            return hashed[(target, cols)]
+
         for target, cols in self.targets:
-            df = tables.get(target)
-            if df is not None and len(df) and target in group_scoped:
-                self.known[(target, cols)].append(self._hash(df, cols))
+            if target in group_scoped:
+                self.known[(target, cols)].append(hashes(target, cols))
         for name, fks in self.fks.items():
             df = tables.get(name)
             if df is None or not len(df) or name not in group_scoped:
                 continue
             for fk in fks:
                 target, cols = fk["reference"]["resource"] or name, tuple(fk["reference"]["fields"])
-                ref = tables.get(target)
                 present = df[fk["fields"]].notna().all(axis=1)
                 keys = df.loc[present, fk["fields"]]
                 if not len(keys):
                     continue
-                found = (np.isin(self._hash(keys, fk["fields"]), self._hash(ref, cols))
-                         if ref is not None and len(ref) else np.zeros(len(keys), dtype=bool))
+                found = np.isin(self._hash(keys, fk["fields"]), hashes(target, cols))
                 if not found.all():
                     self.pending.append((name, fk["fields"], target, cols, keys[~found]))
 
