@@ -327,6 +327,8 @@ def doc_scope(title_text: str, doc_type_scope: str, action: str, meta: dict, rul
 
 def _masked(text: str, spans: list[tuple[int, int]], offset: int) -> str:
     """``text`` with the given bracketed spans (body offsets of the inner text) replaced by □."""
+    if not spans:
+        return text
     chars = list(text)
     for s, e in spans:
         for k in range(max(s - 1 - offset, 0), min(e + 1 - offset, len(chars))):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import array
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029\x0c\x0b]")
 # The same as _LINE_BREAKS once every CRLF is replaced: a single character class, which the
@@ -62,7 +62,7 @@ def _inert(c: str) -> bool:
             and ord(c) not in _composes_backward())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _kind(c: str) -> str | object | None:
     """None (kept), _CONTEXTUAL (NFKC may depend on the neighbours), or what NFKC makes of ``c``."""
     if _ENCLOSED.match(c) or _inert(c):

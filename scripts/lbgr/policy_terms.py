@@ -17,6 +17,8 @@ finished as they are written, so the cost is linear in the number of terms.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -58,9 +60,18 @@ def normalize_term(term: str) -> str:
     return out.strip(_EDGE_PUNCT)
 
 
+def _in_title(start: int, end: int, title_starts: list[int], latest_end: list[int]) -> bool:
+    i = bisect.bisect_right(title_starts, start)
+    return i > 0 and latest_end[i - 1] >= end
+
+
 def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str, list[dict]]:
     body = doc.body
-    titles = [(t.start, t.end) for t in find_titles(body)]
+    titles = sorted((t.start, t.end) for t in find_titles(body))
+    # A term lies in a title when, of the titles opening at or before it, one closes after it:
+    # the latest closing among them (a running maximum) tells, instead of a scan of every title.
+    title_starts = [s for s, _ in titles]
+    latest_end = list(itertools.accumulate((e for _, e in titles), max))
     rows = []
     for n, (start, end) in enumerate(find_quoted(body), start=1):
         paragraph = doc.paragraph_at(start)
@@ -72,7 +83,7 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
             "paragraph_id": paragraph.paragraph_id if paragraph else None,
             "term": term,
             "term_normalized": normalize_term(term) or term,
-            "is_in_citation": any(s <= start and end <= e for s, e in titles),
+            "is_in_citation": _in_title(start, end, title_starts, latest_end),
             # As if the report stood alone; the package stage counts across reports.
             "n_reports_with_term": 1,
             "is_in_other_reports": False,

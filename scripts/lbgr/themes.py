@@ -46,11 +46,9 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-try:  # the parser behind ``re``, to read the fixed text a keyword pattern must start with
-    from re import _constants as _sre, _parser as _sre_parse
-except ImportError:  # Python < 3.11
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+# The parser behind ``re``, to read the fixed text a keyword pattern must start with.
+from re import _constants as _sre
+from re import _parser as _sre_parse
 
 from .context import Context
 from .model import ReportDoc, Section, frozen_instance
@@ -100,7 +98,7 @@ class ThemeBook:
                        else f"{'/'.join(ambiguous)} {rows[0].keyword}"
                        for theme, ambiguous, (_, rows) in zip(self._discriminative, self._ambiguous, self.patterns)]
         self._heading_theme = lru_cache(maxsize=4096)(self._heading_theme_of)
-        self._prefilter = _Prefilter([_prefixes(regex) for regex, _ in self.patterns])
+        self._prefilter = PatternPrefilter([pattern_prefixes(regex) for regex, _ in self.patterns])
 
     @classmethod
     def from_context(cls, ctx: Context) -> ThemeBook:
@@ -125,7 +123,7 @@ class ThemeBook:
 
     def candidates_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
         """For each of the sorted, disjoint ``spans`` of ``text``, the patterns that can match
-        ``text[start:end]``, found in one pass over ``text`` (see ``_Prefilter``)."""
+        ``text[start:end]``, found in one pass over ``text`` (see ``PatternPrefilter``)."""
         return self._prefilter.candidates(text, spans)
 
     def discriminative_theme(self, hit: Hit) -> str | None:
@@ -162,7 +160,7 @@ class ThemeBook:
         return self.heading_theme(lead) if lead else None
 
 
-def _prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
+def pattern_prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
     """Strings one of which every non-empty match of ``regex`` starts with (the fixed text it
     opens with, branches expanded), or None when the pattern gives none to rely on."""
     if regex.flags & re.IGNORECASE:
@@ -208,10 +206,10 @@ def _expand(items, limit: int) -> list[tuple[str, bool]]:
     return out
 
 
-class _Prefilter:
+class PatternPrefilter:
     """Which keyword patterns can match a stretch of text, in one scan of the whole text.
 
-    Every match of a pattern starts with one of its prefixes (``_prefixes``), so a pattern can
+    Every match of a pattern starts with one of its prefixes (``pattern_prefixes``), so a pattern can
     match inside a stretch only if one of its prefixes lies wholly inside it. One alternation
     of all prefixes, longest first, finds the longest prefix at each place; the shorter prefixes
     found there are its own beginnings. Patterns without prefixes are always candidates.
