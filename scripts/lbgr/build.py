@@ -273,11 +273,15 @@ PARQUET_CHUNK_ROWS = 100_000
 
 
 def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: list[FileSummary], ctx: Context,
-                   copy_inputs: bool) -> dict:
+                   copy_inputs: bool, seconds: dict | None = None) -> dict:
+    seconds = {} if seconds is None else seconds
     accepted = sorted((s for s in summaries if s.accepted), key=lambda s: s.verdict.report_id)
     specs = load_resources()
+    t0 = time.perf_counter()
     counts = _write_tables(tmp, accepted, specs)
+    t1 = time.perf_counter()
     _write_parquet(tmp, specs)
+    seconds.update({"write_tables": t1 - t0, "write_parquet": time.perf_counter() - t1})
 
     # Inputs travel with the package so that it is complete and self-contained.
     raw_out = tmp / paths.RAW_DIR
@@ -397,11 +401,14 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
     tmp.chmod(0o755)  # mkdtemp's 0700 would make the installed package private
     try:
         t0 = time.perf_counter()
-        counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place)
+        write_seconds: dict[str, float] = {}
+        counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
+                                seconds=write_seconds)
         t1 = time.perf_counter()
         validation = validate_package(tmp)
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
+        stats["write_seconds"] = write_seconds
         stats["wall_seconds"].update(validation.seconds)
         stats["rows"] = counts
         report = {
