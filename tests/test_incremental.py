@@ -73,6 +73,9 @@ def test_an_unchanged_package_is_up_to_date_and_a_changed_file_is_reprocessed(tm
     stats = {}
     assert build(raw, out, echo=quiet, stats=stats) == EXIT_OK
     assert stats["processed"] == 1 and stats["from_cache"] == 1
+    # The result of the file's old version is dropped: the cache holds one entry per file.
+    assert stats["cache_entries_pruned"] == 1
+    assert len(list((tmp_path / ".pkg.lbgr-cache").rglob("*.fragment"))) == 2
 
 
 def test_a_damaged_cache_entry_is_recomputed(tmp_path, names):

@@ -129,6 +129,19 @@ class Spool:
     def __init__(self, cache: ResultCache | None, scratch: Path):
         self.cache, self.scratch = cache, scratch
         self._n = 0
+        self.used: set[Path] = set()
+
+    def prune(self) -> int:
+        """Remove cached results this build did not use (older versions of files, code or
+        codebooks), so that the cache stays the size of one corpus. Returns how many."""
+        if self.cache is None:
+            return 0
+        removed = 0
+        for path in list(self.cache.folder.glob("*/*")):
+            if path.suffix in (".fragment", ".pickle") and path not in self.used:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def locate(self, path: Path, expected: str | None, with_digest: bool = False
                ) -> tuple[Path, FileSummary | None, bytes | None]:
@@ -138,7 +151,9 @@ class Spool:
             return self.scratch / f"{self._n:07d}.fragment", None, None
         data = path.read_bytes()
         key = _file_key(path, data, expected, with_digest)
-        return self.cache.path(key), self.cache.get(key), data
+        target = self.cache.path(key)
+        self.used.add(target)
+        return target, self.cache.get(key), data
 
 
 def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spool: Spool,
@@ -269,7 +284,7 @@ def _write_parquet(tmp: Path, specs: dict) -> None:
                 writer.close()
 
 
-PARQUET_CHUNK_ROWS = 100_000
+PARQUET_CHUNK_ROWS = 20_000
 
 
 def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: list[FileSummary], ctx: Context,
@@ -432,6 +447,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         stats["wall_seconds"]["install"] = time.perf_counter() - t2
         if stamp_file:
             stamp_file.write_text(stamp)
+        stats["cache_entries_pruned"] = spool.prune()
         stats["wall_seconds"]["total"] = time.perf_counter() - t_start
     except Exception as exc:  # a bug in a package stage must not leave half-written data
         echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")

@@ -76,17 +76,27 @@ def _validate_range(arg) -> tuple[str, int, int, list[tuple[int | None, str]]]:
     """One byte range of one table, validated by frictionless as a CSV of its own."""
     from frictionless import Resource, Schema
 
-    name, path, header_end, begin, end, schema = arg
-    with open(path, "rb") as fh:
-        header = fh.read(header_end)
-        fh.seek(begin)
-        body = fh.read(end - begin)
-    report = Resource(header + body, format="csv", encoding="utf-8",
-                      schema=Schema.from_descriptor(schema)).validate()
+    name, path, header_end, begin, end, schema, fmt = arg
+    if fmt != "csv":  # only CSV is split; another format is validated whole
+        report = Resource(path=path, format=fmt, schema=Schema.from_descriptor(schema)).validate()
+    else:
+        with open(path, "rb") as fh:
+            header = fh.read(header_end)
+            fh.seek(begin)
+            body = fh.read(end - begin)
+        report = Resource(header + body, format="csv", encoding="utf-8",
+                          schema=Schema.from_descriptor(schema)).validate()
     errors = [(getattr(err, "row_number", None), err.message) for task in report.tasks for err in task.errors[:20]]
     errors += [(None, err.message) for err in report.errors]
     rows = report.tasks[0].stats.get("rows") or 0 if report.tasks else 0
     return name, begin, rows, errors
+
+
+def _without_keys(schema: dict) -> dict:
+    out = {k: v for k, v in schema.items() if k not in ("foreignKeys", "primaryKey")}
+    out["fields"] = [{**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "unique"}}
+                     if "constraints" in f else f for f in schema.get("fields", [])]
+    return out
 
 
 class FrictionlessPass:
@@ -127,11 +137,14 @@ class FrictionlessPass:
             schema = res["schema"]
             if isinstance(schema, str):
                 schema = json.loads((package_dir / schema).read_text(encoding="utf-8"))
-            # Keys across ranges are checked by the parent (UniqueKeys, ForeignKeys).
-            schema = {k: v for k, v in schema.items() if k not in ("foreignKeys",)}
+            # Keys span ranges, so the parent checks them over the whole table (UniqueKeys,
+            # ForeignKeys); frictionless keeping its own memo of every key would only repeat that.
+            schema = _without_keys(schema)
+            fmt = res.get("format", "csv")
             header_end = data.find(b"\n") + 1 or len(data)
-            for begin, end in row_ranges(data, header_end, RANGE_BYTES) or [(header_end, header_end)]:
-                units.append((res["name"], str(path), header_end, begin, end, schema))
+            ranges = row_ranges(data, header_end, RANGE_BYTES) if fmt == "csv" else []
+            for begin, end in ranges or [(header_end, header_end)]:
+                units.append((res["name"], str(path), header_end, begin, end, schema, fmt))
         self.units = units
         if jobs > 1 and len(units) > 1:
             self.pool = ProcessPoolExecutor(max_workers=jobs)
@@ -150,7 +163,7 @@ class FrictionlessPass:
                 where = f" row {row_number + rows_before[name]}" if row_number else ""
                 out.append(f"frictionless: {name}{where}: {message}")
             rows_before[name] += rows
-        return out
+        return list(dict.fromkeys(out))  # a header error is found in every range of its table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +171,7 @@ class FrictionlessPass:
 # ---------------------------------------------------------------------------------------------
 
 REPORTS_PER_CHUNK = 250
-READ_ROWS = 100_000
+READ_ROWS = 10_000  # rows read at a time: the buffers of all tables must stay small
 
 
 class NotSorted(ValueError):
