@@ -59,9 +59,10 @@ def test_row_ranges_end_at_row_ends_even_inside_quoted_line_breaks():
             assert data.count(b'"', begin, end) % 2 == 0 and data[end - 1:end] == b"\n"
 
 
-def test_the_committed_package_is_valid_in_small_pieces(package, small_groups, monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_committed_package_is_valid_in_small_pieces(package, small_groups, monkeypatch, jobs):
     monkeypatch.setattr(validate_mod, "RANGE_BYTES", 5_000)
-    result = validate_package(package)
+    result = validate_package(package, jobs=jobs)
     assert result.ok, result.errors
 
 
@@ -76,14 +77,15 @@ def test_frictionless_names_the_row_of_a_bad_cell_in_a_later_range(package, monk
     assert any(e.startswith("frictionless: measures row 302:") and "char_start" in e for e in errors), errors
 
 
-def test_a_key_repeated_in_another_group_of_reports_is_found(package, small_groups):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_key_repeated_in_another_group_of_reports_is_found(package, small_groups, jobs):
     path = package / "data/tables/measures.csv"
     rows = _rows(path)
     first, last = rows[0], rows[-1]
     assert first["report_id"] != last["report_id"]
     last["measure_id"] = first["measure_id"]
     _write(path, rows)
-    errors = validate_package(package, use_frictionless=False).errors
+    errors = validate_package(package, use_frictionless=False, jobs=jobs).errors
     assert any("measures: ['measure_id'] is not unique" in e and first["measure_id"] in e for e in errors), errors
 
 
@@ -108,7 +110,8 @@ def test_a_table_out_of_report_order_is_an_error(package, small_groups):
     assert any("sections: rows are not sorted by report_id" in e for e in errors), errors
 
 
-def test_shared_term_counts_are_checked_over_the_whole_package(package, small_groups):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_shared_term_counts_are_checked_over_the_whole_package(package, small_groups, jobs):
     path = package / "data/tables/policy_terms.csv"
     rows = _rows(path)
     # Read in the reports: “放管服” is quoted by four reports, which fall in different groups.
@@ -116,7 +119,7 @@ def test_shared_term_counts_are_checked_over_the_whole_package(package, small_gr
         if r["term_normalized"] == "放管服":
             r["n_reports_with_term"] = "3"
     _write(path, rows)
-    errors = validate_package(package, use_frictionless=False).errors
+    errors = validate_package(package, use_frictionless=False, jobs=jobs).errors
     assert any("n_reports_with_term differs" in e and "放管服" in e for e in errors), errors
 
 

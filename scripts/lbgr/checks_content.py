@@ -93,6 +93,11 @@ class SharedTermCounts:
         for term, n in claims.itertuples(index=False, name=None):
             self.claimed[term].add(int(n))
 
+    def merge(self, other: SharedTermCounts) -> None:
+        self.quoting.update(other.quoting)
+        for term, claims in other.claimed.items():
+            self.claimed[term] |= claims
+
     def errors(self) -> list[str]:
         bad = [f"{term} (rows say {sorted(claims)}; {self.quoting[term]} reports quote it)"
                for term, claims in self.claimed.items() if claims != {self.quoting[term]}]

@@ -66,9 +66,12 @@ CONTENT_CHECKS: list[Callable[..., list[str]]] = []
 
 
 class GlobalCheck(Protocol):
-    """A content rule that spans reports: validation shows it every group of reports in turn."""
+    """A content rule that spans reports: validation shows it every group of reports in turn
+    (groups may be seen by different processes, whose checks are then merged)."""
 
     def observe(self, tables: dict) -> None: ...
+
+    def merge(self, other: GlobalCheck) -> None: ...
 
     def errors(self) -> list[str]: ...
 

@@ -102,7 +102,7 @@ def _without_keys(schema: dict) -> dict:
 class FrictionlessPass:
     """Layer 1, started in worker processes; ``errors()`` waits for it."""
 
-    def __init__(self, package_dir: Path, jobs: int):
+    def __init__(self, package_dir: Path, jobs: int, pool=None):
         from concurrent.futures import ProcessPoolExecutor
 
         from frictionless import FrictionlessException, Package
@@ -110,6 +110,7 @@ class FrictionlessPass:
         self.errors_now: list[str] = []
         self.futures = []
         self.pool = None
+        self.own_pool = pool is None
         descriptor_path = package_dir / "datapackage.json"
         try:
             descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
@@ -147,7 +148,7 @@ class FrictionlessPass:
                 units.append((res["name"], str(path), header_end, begin, end, schema, fmt))
         self.units = units
         if jobs > 1 and len(units) > 1:
-            self.pool = ProcessPoolExecutor(max_workers=jobs)
+            self.pool = pool or ProcessPoolExecutor(max_workers=jobs)
             self.futures = [self.pool.submit(_validate_range, u) for u in units]
 
     def errors(self) -> list[str]:
@@ -155,7 +156,7 @@ class FrictionlessPass:
         if not hasattr(self, "units"):
             return out
         results = [f.result() for f in self.futures] if self.pool else [_validate_range(u) for u in self.units]
-        if self.pool:
+        if self.pool and self.own_pool:
             self.pool.shutdown()
         rows_before: dict[str, int] = defaultdict(int)
         for name, _begin, rows, errs in results:  # in file order within each table
@@ -218,25 +219,39 @@ class _Cursor:
 
 
 class _ParquetCursor:
+    """Sequential reader of a Parquet copy, in step with the rows of its CSV table."""
+
     def __init__(self, path: Path):
         import pyarrow.parquet as pq
 
         self.batches = pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS)
-        self.buffer: pd.DataFrame | None = None
+        self.buffer = None  # a pyarrow Table
 
-    def take(self, n: int) -> pd.DataFrame:
+    def _fill(self, n: int) -> None:
         import pyarrow as pa
 
-        while self.buffer is None or len(self.buffer) < n:
+        while self.buffer is None or self.buffer.num_rows < n:
             batch = next(self.batches, None)
             if batch is None:
-                break
-            part = pa.Table.from_batches([batch]).to_pandas()
-            self.buffer = part if self.buffer is None else pd.concat([self.buffer, part], ignore_index=True)
+                return
+            part = pa.Table.from_batches([batch])
+            self.buffer = part if self.buffer is None else pa.concat_tables([self.buffer, part])
+
+    def skip(self, n: int) -> None:
+        self._fill(n)
+        if self.buffer is not None:
+            self.buffer = self.buffer.slice(n)
+
+    def take(self, n: int) -> pd.DataFrame:
+        self._fill(n)
         if self.buffer is None:
             return pd.DataFrame()
-        out, self.buffer = self.buffer.iloc[:n], self.buffer.iloc[n:].reset_index(drop=True)
-        return out
+        out, self.buffer = self.buffer.slice(0, n), self.buffer.slice(n)
+        return out.to_pandas()
+
+    def rows_left(self) -> bool:
+        self._fill(1)
+        return self.buffer is not None and self.buffer.num_rows > 0
 
 
 class UniqueKeys:
@@ -258,6 +273,10 @@ class UniqueKeys:
             if len(df) and all(k in df for k in key):
                 present = df[list(key)].dropna()
                 self.hashes[(name, key)].append(pd.util.hash_pandas_object(present.astype(str), index=False).to_numpy())
+
+    def merge(self, other: UniqueKeys) -> None:
+        for key, parts in other.hashes.items():
+            self.hashes[key] += parts
 
     def errors(self, package_dir: Path, specs: dict) -> list[str]:
         out = []
@@ -325,6 +344,14 @@ class ForeignKeys:
                 if not found.all():
                     self.pending.append((name, fk["fields"], target, cols, keys[~found]))
 
+    def merge(self, other: ForeignKeys) -> None:
+        for key, parts in other.known.items():
+            self.known[key] += parts
+        self.pending += other.pending
+
+    def references(self, name: str) -> bool:
+        return any(target == name for target, _ in self.targets)
+
     def errors(self, whole: dict[str, pd.DataFrame], group_scoped: set[str]) -> list[str]:
         out = []
         missing: dict[tuple, list] = defaultdict(list)
@@ -385,17 +412,36 @@ def _unique(messages: list[str]) -> list[str]:
     return list(dict.fromkeys(messages))
 
 
-def content_pass(package_dir: Path, result: Validation) -> None:
-    """Layer 2 (see the module docstring)."""
+@dataclass
+class ShardResult:
+    """What one shard of layer 2 found, and its state for the rules that span shards."""
+
+    errors: list[str] = field(default_factory=list)  # found before the groups (same in every shard)
+    by_group: list[tuple[int, list[str], list[str]]] = field(default_factory=list)  # (group, errors, warnings)
+    unique: UniqueKeys | None = None
+    fks: ForeignKeys | None = None
+    global_checks: list = field(default_factory=list)
+    parquet_rows_left: dict[str, bool] = field(default_factory=dict)
+    whole_names: list[str] = field(default_factory=list)
+    group_scoped: set[str] = field(default_factory=set)
+    stopped: bool = False  # a table could not be read in order: the other results are moot
+
+
+def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardResult:
+    """Layer 2 for the report groups ``k`` with ``k % shards == shard``. Every shard reads every
+    table in order (reading is cheap next to the rules) but types, validates and checks only the
+    rows of its own groups, so that shards can run in parallel processes."""
     from .package import parquet_path
 
+    package_dir = Path(package_dir)
+    out = ShardResult()
     specs = load_resources()
     whole: dict[str, pd.DataFrame] = {}
     scoped: list[str] = []
     for name, spec in specs.items():
         path = package_dir / spec["path"]
         if not path.exists():
-            result.errors.append(f"{name}: {spec['path']} is missing")
+            out.errors.append(f"{name}: {spec['path']} is missing")
             continue
         fields = [f["name"] for f in table_schema(name)["fields"]]
         if name != "reports" and "report_id" in fields and spec["path"].startswith("data/tables"):
@@ -404,39 +450,49 @@ def content_pass(package_dir: Path, result: Validation) -> None:
         try:
             whole[name] = _read_whole(path, name)
         except (ValueError, TypeError) as exc:
-            result.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
+            out.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
             continue
-        result.errors += _schema_errors(name, whole[name])
+        if name != "reports":
+            out.errors += _schema_errors(name, whole[name])
     if "reports" not in whole:
-        return
-    group_scoped = set(scoped) | {"reports"}
+        return out
+    out.group_scoped = group_scoped = set(scoped) | {"reports"}
+    out.whole_names = [n for n in whole if n != "reports"]
     stages.register_all()
-    unique, fks = UniqueKeys(), ForeignKeys(specs)
-    global_checks = [make() for make in stages.GLOBAL_CHECKS]
-    for name, df in whole.items():
-        unique.observe(name, df)
+    out.unique, out.fks = unique, fks = UniqueKeys(), ForeignKeys(specs)
+    out.global_checks = global_checks = [make() for make in stages.GLOBAL_CHECKS]
     reports = whole.pop("reports")
+    if shard == 0:
+        for name, df in whole.items():
+            unique.observe(name, df)
     ids = reports.report_id.fillna("")
     if not ids.is_monotonic_increasing:
-        result.errors.append("reports: rows are not sorted by report_id (the build writes them sorted)")
-        return
+        out.errors.append("reports: rows are not sorted by report_id (the build writes them sorted)")
+        out.stopped = True
+        return out
     cursors = {n: _Cursor(package_dir / specs[n]["path"], n) for n in scoped}
     parquet = {n: _ParquetCursor(package_dir / parquet_path(n)) for n in scoped
                if specs[n].get("parquet") and (package_dir / parquet_path(n)).exists()}
-    result.errors += [f"{n}: its Parquet copy {parquet_path(n)} is missing" for n in scoped
-                      if specs[n].get("parquet") and n not in parquet]
-    errors: list[str] = []
-    warnings: list[str] = []
+    out.errors += [f"{n}: its Parquet copy {parquet_path(n)} is missing" for n in scoped
+                   if specs[n].get("parquet") and n not in parquet]
     starts = list(range(0, len(reports), REPORTS_PER_CHUNK)) or [0]
     for k, start in enumerate(starts):
+        mine = k % shards == shard
         group = reports.iloc[start:start + REPORTS_PER_CHUNK]
         last = None if k == len(starts) - 1 else str(ids.iloc[start + REPORTS_PER_CHUNK - 1])
+        errors: list[str] = []
+        warnings: list[str] = []
         tables = dict(whole)
         tables["reports"] = group
-        errors += _schema_errors("reports", group)
+        if mine:
+            errors += _schema_errors("reports", group)
         try:
             for n, cur in cursors.items():
                 raw = cur.take(last)
+                if not mine:
+                    if n in parquet:
+                        parquet[n].skip(len(raw))
+                    continue
                 if raw.empty and not len(raw.columns):
                     raw = pd.DataFrame(columns=[f["name"] for f in table_schema(n)["fields"]])
                 df = typed(raw, n)
@@ -447,11 +503,15 @@ def content_pass(package_dir: Path, result: Validation) -> None:
                         errors.append(f"{n}: the Parquet copy differs from the CSV table")
                 tables[n] = df
         except NotSorted as exc:
-            result.errors.append(str(exc))
-            return
+            out.errors.append(str(exc))
+            out.stopped = True
+            return out
         except (ValueError, TypeError) as exc:
-            result.errors.append(f"the tables cannot be read as the schema's columns: {exc}")
-            return
+            out.errors.append(f"the tables cannot be read as the schema's columns: {exc}")
+            out.stopped = True
+            return out
+        if not mine:
+            continue
         for n in group_scoped:
             if n in tables:
                 unique.observe(n, tables[n])
@@ -464,33 +524,79 @@ def content_pass(package_dir: Path, result: Validation) -> None:
             errors += _guarded(check, tables, bodies, default=[])
         for g in global_checks:
             errors += _guarded(g.observe, tables, default=None) or []
-    for n, cur in parquet.items():
-        if not cur.take(1).empty:
-            errors.append(f"{n}: the Parquet copy has more rows than the CSV table")
+        out.by_group.append((k, errors, warnings))
+    out.parquet_rows_left = {n: cur.rows_left() for n, cur in parquet.items()}
+    return out
+
+
+def merge_shards(package_dir: Path, shards: list[ShardResult], result: Validation) -> None:
+    """The findings of all shards, in group order, and the rules that span them."""
+    first = shards[0]
+    result.errors += first.errors
+    stopped = [s for s in shards if s.stopped]
+    if stopped:
+        result.errors += [e for s in stopped for e in s.errors if e not in result.errors]
+        return
+    if first.unique is None:
+        return
+    specs = load_resources()
+    errors: list[str] = []
+    warnings: list[str] = []
+    for _k, e, w in sorted((g for s in shards for g in s.by_group), key=lambda g: g[0]):
+        errors += e
+        warnings += w
+    errors += [f"{n}: the Parquet copy has more rows than the CSV table" for n, left in first.parquet_rows_left.items()
+               if left]
+    unique, fks, global_checks = first.unique, first.fks, first.global_checks
+    for s in shards[1:]:
+        unique.merge(s.unique)
+        fks.merge(s.fks)
+        for g, other in zip(global_checks, s.global_checks):
+            g.merge(other)
     errors += unique.errors(package_dir, specs)
-    errors += fks.errors(whole, group_scoped)
+    whole = {n: _read_whole(package_dir / specs[n]["path"], n) for n in first.whole_names if fks.references(n)}
+    errors += fks.errors(whole, first.group_scoped)
     for g in global_checks:
         errors += g.errors()
     result.errors += _unique(errors)
     result.warnings += _unique(warnings)
 
 
+def content_pass(package_dir: Path, result: Validation) -> None:
+    """Layer 2 in this process (see the module docstring)."""
+    merge_shards(package_dir, [content_shard(package_dir)], result)
+
+
 def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int | None = None) -> Validation:
+    """Both layers; with ``jobs`` > 1 the shards of layer 2 and the ranges of layer 1 share a pool
+    of worker processes (shards first: they are the longest tasks)."""
     package_dir = Path(package_dir)
     result = Validation()
     jobs = jobs or min(2, os.cpu_count() or 1)
     t0 = time.perf_counter()
-    first = FrictionlessPass(package_dir, jobs) if use_frictionless else None
-    t1 = time.perf_counter()
-    content_pass(package_dir, result)
-    t2 = time.perf_counter()
-    if first is not None:
-        result.errors = first.errors() + result.errors
-    t3 = time.perf_counter()
-    # The two layers overlap: the time of each is the time until its results were in.
-    result.seconds["validate_pandera_rules"] = t2 - t1
-    result.seconds["validate_frictionless"] = (t1 - t0) + (t3 - t1)
-    result.seconds["validate_total"] = t3 - t0
+    if jobs <= 1:
+        content_pass(package_dir, result)
+        t1 = time.perf_counter()
+        if use_frictionless:
+            first = FrictionlessPass(package_dir, 1)
+            result.errors = first.errors() + result.errors
+        result.seconds.update({"validate_pandera_rules": t1 - t0, "validate_frictionless": time.perf_counter() - t1,
+                               "validate_total": time.perf_counter() - t0})
+        return result
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        shard_futures = [pool.submit(content_shard, package_dir, k, jobs) for k in range(jobs)]
+        first = FrictionlessPass(package_dir, jobs, pool=pool) if use_frictionless else None
+        shards = [f.result() for f in shard_futures]
+        t1 = time.perf_counter()
+        merge_shards(package_dir, shards, result)
+        t2 = time.perf_counter()
+        if first is not None:
+            result.errors = first.errors() + result.errors
+        t3 = time.perf_counter()
+    result.seconds.update({"validate_pandera_rules": t2 - t0, "validate_frictionless": t3 - t0,
+                           "validate_total": t3 - t0, "validate_merge": t2 - t1})
     return result
 
 
