@@ -23,6 +23,7 @@ from .decode import DecodeError, decode_file
 from .dedupe import find_duplicates, group_key
 from .fragments import FileSummary, Fragment, Verdict
 from .install import install_folder, install_paths, recover, recover_folder
+from .memory import release_memory
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
 from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
@@ -296,6 +297,7 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: lis
     counts = _write_tables(tmp, accepted, specs)
     t1 = time.perf_counter()
     _write_parquet(tmp, specs)
+    release_memory()
     seconds.update({"write_tables": t1 - t0, "write_parquet": time.perf_counter() - t1})
 
     # Inputs travel with the package so that it is complete and self-contained.

@@ -34,6 +34,7 @@ import pandera.errors
 from . import checks, stages
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
+from .memory import release_memory
 from .tables import typed
 
 
@@ -89,6 +90,7 @@ def _validate_range(arg) -> tuple[str, int, int, list[tuple[int | None, str]]]:
     errors = [(getattr(err, "row_number", None), err.message) for task in report.tasks for err in task.errors[:20]]
     errors += [(None, err.message) for err in report.errors]
     rows = report.tasks[0].stats.get("rows") or 0 if report.tasks else 0
+    del report
     return name, begin, rows, errors
 
 
@@ -525,6 +527,8 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardRe
         for g in global_checks:
             errors += _guarded(g.observe, tables, default=None) or []
         out.by_group.append((k, errors, warnings))
+        del tables, bodies
+        release_memory()
     out.parquet_rows_left = {n: cur.rows_left() for n, cur in parquet.items()}
     return out
 
