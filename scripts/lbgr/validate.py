@@ -173,7 +173,7 @@ class FrictionlessPass:
 # Layer 2: pandera and the content rules, report group by report group
 # ---------------------------------------------------------------------------------------------
 
-REPORTS_PER_CHUNK = 100
+REPORTS_PER_CHUNK = 250
 READ_ROWS = 10_000  # rows read at a time: the buffers of all tables must stay small
 
 
