@@ -312,8 +312,8 @@ def child_baseline(raw: Path, result: Path, repeat: int = 3, sample: int = 100) 
             rows.update(stage(rows, ctx))
             cpu[stage_name] = cpu.get(stage_name, 0.0) + time.process_time() - t
         t = time.process_time()
-        for resource, table_rows in rows.items():
-            csv_rows(resource, table_rows)
+        for table, table_rows in rows.items():
+            csv_rows(table, table_rows)
         cpu["format_rows"] = cpu.get("format_rows", 0.0) + time.process_time() - t
 
     first: dict[str, float] = {}

@@ -23,8 +23,8 @@ from .decode import DecodeError, decode_file
 from .dedupe import find_duplicates, group_key
 from .fragments import FileSummary, Fragment, Verdict
 from .install import install_folder, install_paths, recover, recover_folder
-from .memory import release_memory
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
+from .memory import release_memory
 from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas

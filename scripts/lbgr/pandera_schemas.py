@@ -8,7 +8,7 @@ checks ISO dates, enums, patterns, ranges, uniqueness and composite primary keys
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache
 
 import pandera.pandas as pa
 
@@ -43,7 +43,7 @@ def column(field: dict) -> pa.Column:
                      description=field["description"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def dataframe_schema(resource: str) -> pa.DataFrameSchema:
     schema = table_schema(resource)
     pk = schema.get("primaryKey") or []

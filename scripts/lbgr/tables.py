@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +80,7 @@ _INLINE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _row_formatter(resource: str):
     """``row dict → list of cells`` for ``resource``, generated once: the build formats every row
     of the corpus with it, and one function call per row is much cheaper than one per cell."""

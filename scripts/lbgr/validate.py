@@ -32,9 +32,9 @@ import pandas as pd
 import pandera.errors
 
 from . import checks, stages
+from .memory import release_memory
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
-from .memory import release_memory
 from .tables import typed
 
 
