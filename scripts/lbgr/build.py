@@ -451,7 +451,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
             stamp_file.write_text(stamp)
         stats["cache_entries_pruned"] = spool.prune()
         stats["wall_seconds"]["total"] = time.perf_counter() - t_start
-    except Exception as exc:  # a bug in a package stage must not leave half-written data
+    except Exception as exc:  # a bug while writing or validating must not leave half-written data
         echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")
         echo(traceback.format_exc(limit=4))
         return EXIT_FAILED

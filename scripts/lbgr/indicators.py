@@ -1,5 +1,5 @@
 """The indicator codebook (data/codebooks/indicators.csv): mapping mentions to codes, and the
-``report_indicators`` package stage.
+``report_indicators`` derived stage.
 
 Every rule lives in the codebook; this module only applies it. See
 ``data/codebooks/indicators.md`` for the columns and for the tie-breaking rule.

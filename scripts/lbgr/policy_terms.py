@@ -84,7 +84,7 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
             "term": term,
             "term_normalized": normalize_term(term) or term,
             "is_in_citation": _in_title(start, end, title_starts, latest_end),
-            # As if the report stood alone; the package stage counts across reports.
+            # As if the report stood alone; the cross-report stage counts across reports.
             "n_reports_with_term": 1,
             "is_in_other_reports": False,
             "char_start": start,
