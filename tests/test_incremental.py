@@ -90,3 +90,23 @@ def test_a_damaged_cache_entry_is_recomputed(tmp_path, names):
     stats: dict = {}
     assert build(raw, out, echo=quiet, stats=stats) == EXIT_OK
     assert stats["processed"] == 1
+
+
+def test_a_failure_while_spooling_fails_the_build_and_keeps_the_package(tmp_path, names, monkeypatch):
+    from lbgr import build as build_mod
+    from lbgr.build import EXIT_FAILED
+
+    raw = _raw_subset(tmp_path / "raw", names[:1])
+    out = tmp_path / "pkg"
+    assert build(raw, out, echo=quiet) == EXIT_OK
+    before = _tables(out)
+
+    def no_space(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_mod.fragments, "write", no_space)
+    lines: list[str] = []
+    assert build(raw, out, echo=lines.append, cache_dir=False) == EXIT_FAILED
+    assert any("No space left on device" in line for line in lines)
+    assert _tables(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".spool-", ".build-"))]

@@ -372,6 +372,10 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
         spool = Spool(ResultCache(cache_dir, env_key) if cache_dir else None, scratch)
         return _build(raw_dir, out_dir, in_place, ctx, manifest, files, spool, jobs, echo, stats, t_start,
                       stamp_file, stamp)
+    except Exception as exc:  # e.g. a full disk while spooling: the package must stay as it was
+        echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")
+        echo(traceback.format_exc(limit=4))
+        return EXIT_FAILED
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
