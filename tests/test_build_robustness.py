@@ -50,9 +50,10 @@ def test_killing_a_build_midway_leaves_the_previous_package_valid_and_unchanged(
     proc.wait()
     assert snapshot(out) == before
     assert validate_package(out).ok
-    # The next build cleans up and succeeds.
+    # The next build cleans up what the killed one left and succeeds.
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".spool-")], "the killed build left no spool"
     assert build(RAW, out, echo=quiet) == EXIT_OK
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".build-", ".spool-"))]
 
 
 def test_an_interrupted_install_is_rolled_back_by_the_next_build(tmp_path):

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import socket
 import tempfile
 import time
 import traceback
@@ -328,6 +330,35 @@ def _install(tmp: Path, out_dir: Path, in_place: bool) -> None:
     shutil.rmtree(tmp)
 
 
+def _owned_tempdir(parent: Path, kind: str) -> Path:
+    """A temporary folder whose name says which process on which machine made it."""
+    return Path(tempfile.mkdtemp(prefix=f".{kind}-{_HOST}-{os.getpid()}-", dir=parent))
+
+
+def clean_abandoned(parent: Path) -> list[str]:
+    """Remove temporary folders left by builds on this machine whose process no longer exists
+    (a build killed while writing); those of running builds, or of other machines, stay."""
+    removed = []
+    for d in parent.glob(f".*-{_HOST}-*-*"):
+        kind, _, rest = d.name[1:].partition(f"-{_HOST}-")
+        pid = rest.split("-", 1)[0]
+        if kind not in ("spool", "build") or not d.is_dir() or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's live process
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d.name)
+    return removed
+
+
+_HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
+
+
 def default_cache_dir(out_dir: Path, in_place: bool) -> Path:
     return paths.ROOT / ".cache" / "lbgr" if in_place else out_dir.parent / f".{out_dir.name}.lbgr-cache"
 
@@ -354,6 +385,10 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     if not files:
         echo(f"error: {raw_dir} holds no report files")
         return EXIT_USAGE
+    out_parent = out_dir if in_place else out_dir.parent
+    out_parent.mkdir(parents=True, exist_ok=True)
+    if abandoned := clean_abandoned(out_parent):
+        echo(f"note: removed temporary folders of builds that were killed: {', '.join(abandoned)}")
     if cache_dir is True:
         cache_dir = default_cache_dir(out_dir, in_place)
     env_key = environment_key(ctx.codebooks_dir, ctx.reference_dir)
@@ -365,9 +400,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
         stats.update({"files": len(files), "up_to_date": True,
                       "wall_seconds": {"total": time.perf_counter() - t_start}})
         return EXIT_REJECTED if previous["rejected"] else EXIT_OK
-    out_parent = out_dir if in_place else out_dir.parent
-    out_parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".spool-", dir=out_parent))
+    scratch = _owned_tempdir(out_parent, "spool")
     try:
         spool = Spool(ResultCache(cache_dir, env_key) if cache_dir else None, scratch)
         return _build(raw_dir, out_dir, in_place, ctx, manifest, files, spool, jobs, echo, stats, t_start,
@@ -418,7 +451,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         return EXIT_FAILED
 
     out_parent = out_dir if in_place else out_dir.parent
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_parent))
+    tmp = _owned_tempdir(out_parent, "build")
     tmp.chmod(0o755)  # mkdtemp's 0700 would make the installed package private
     try:
         t0 = time.perf_counter()
