@@ -44,7 +44,11 @@ def test_killing_a_build_midway_leaves_the_previous_package_valid_and_unchanged(
         (big / f"r{i:04d}.txt").write_text(texts[i % len(texts)] + f"\n附注{i}。", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "lbgr", "build", "--raw", str(big), "--out", str(out), "--jobs", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(1.5)
+    # Kill it once it is processing files (its spool folder exists), not while it starts up.
+    deadline = time.monotonic() + 60
+    while not [p for p in tmp_path.iterdir() if p.name.startswith(".spool-")] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
     assert proc.poll() is None, "the build finished before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -48,14 +48,15 @@ class FileOutcome:
 
 
 def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_digest: bool = False,
-                 data: bytes | None = None) -> FileOutcome:
+                 data: bytes | None = None, digest: str | None = None) -> FileOutcome:
     """Everything for one raw file; never raises, so one bad file cannot stop the others."""
     verdict = Verdict(path.name)
     outcome = FileOutcome(verdict)
     try:
         t0 = time.perf_counter()
-        data = path.read_bytes() if data is None else data
-        digest = hashlib.sha256(data).hexdigest()
+        if data is None:
+            data, digest = path.read_bytes(), None
+        digest = digest or hashlib.sha256(data).hexdigest()
         if expected_sha256 and digest != expected_sha256:
             raise ReportRejected(
                 f"its SHA-256 ({digest[:12]}…) no longer matches its row in sources.csv "
@@ -90,9 +91,9 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
 
 
 def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Path,
-               with_digest: bool = False, data: bytes | None = None) -> FileSummary:
+               with_digest: bool = False, data: bytes | None = None, digest: str | None = None) -> FileSummary:
     """Process one file, write its fragment to ``target`` and return only its summary."""
-    outcome = process_file(path, expected_sha256, ctx, with_digest=with_digest, data=data)
+    outcome = process_file(path, expected_sha256, ctx, with_digest=with_digest, data=data, digest=digest)
     summary = FileSummary(outcome.verdict, seconds=outcome.seconds)
     fragment = None
     if outcome.result is not None:
@@ -122,8 +123,8 @@ def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Pa
     return summary
 
 
-def _file_key(path: Path, data: bytes, expected: str | None, with_digest: bool = False) -> str:
-    return f"{path.name}\0{hashlib.sha256(data).hexdigest()}\0{expected}\0{with_digest}"
+def _file_key(path: Path, digest: str, expected: str | None, with_digest: bool = False) -> str:
+    return f"{path.name}\0{digest}\0{expected}\0{with_digest}"
 
 
 class Spool:
@@ -147,16 +148,17 @@ class Spool:
         return removed
 
     def locate(self, path: Path, expected: str | None, with_digest: bool = False
-               ) -> tuple[Path, FileSummary | None, bytes | None]:
-        """(where its fragment goes, its cached summary or None, its bytes if they were read)."""
+               ) -> tuple[Path, FileSummary | None, bytes | None, str | None]:
+        """(where its fragment goes, its cached summary or None, and its bytes and SHA-256 if
+        they were read: the worker then neither reads nor hashes the file again)."""
         if self.cache is None:
             self._n += 1
-            return self.scratch / f"{self._n:07d}.fragment", None, None
+            return self.scratch / f"{self._n:07d}.fragment", None, None, None
         data = path.read_bytes()
-        key = _file_key(path, data, expected, with_digest)
-        target = self.cache.path(key)
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.cache.path(_file_key(path, digest, expected, with_digest))
         self.used.add(target)
-        return target, self.cache.get(key), data
+        return target, self.cache.get(_file_key(path, digest, expected, with_digest)), data, digest
 
 
 def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spool: Spool,
@@ -165,12 +167,12 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
     todo: list[tuple[int, tuple]] = []
     for p in files:
         sha = manifest.get(p.name, {}).get("source_sha256") or None
-        target, cached, data = spool.locate(p, sha)
+        target, cached, data, digest = spool.locate(p, sha)
         summaries.append(cached)
         if cached is None:
-            todo.append((len(summaries) - 1, (p, sha, target, data)))
+            todo.append((len(summaries) - 1, (p, sha, target, data, digest)))
     if jobs <= 1 or len(todo) < 2:
-        fresh = [spool_file(p, sha, ctx, target, data=data) for _, (p, sha, target, data) in todo]
+        fresh = [spool_file(p, sha, ctx, target, data=data, digest=digest) for _, (p, sha, target, data, digest) in todo]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -195,8 +197,8 @@ def _init_worker(ctx: Context) -> None:
 
 
 def _spool_one(arg) -> FileSummary:
-    path, sha, target, data = arg
-    return spool_file(path, sha, _WORKER_CTX, target, data=data)
+    path, sha, target, data, digest = arg
+    return spool_file(path, sha, _WORKER_CTX, target, data=data, digest=digest)
 
 
 def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: Spool) -> list[FileSummary]:
@@ -224,8 +226,9 @@ def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: S
         for i in group:
             name = summaries[i].verdict.source_file
             sha = manifest.get(name, {}).get("source_sha256") or None
-            target, cached, data = spool.locate(ctx.raw_dir / name, sha, with_digest=True)
-            redo = cached or spool_file(ctx.raw_dir / name, sha, ctx, target, with_digest=True, data=data)
+            target, cached, data, digest = spool.locate(ctx.raw_dir / name, sha, with_digest=True)
+            redo = cached or spool_file(ctx.raw_dir / name, sha, ctx, target, with_digest=True, data=data,
+                                        digest=digest)
             redo.verdict.reasons = [r for r in redo.verdict.reasons if "also has the ID" not in r]
             redo.verdict.reasons.append(f"another report also has the ID {rid}; a digest was added to keep IDs unique")
             if redo.verdict.verdict != "rejected":
