@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from lbgr import frictionless_ranges
 from lbgr import validate as validate_mod
-from lbgr.validate import row_ranges, validate_package
+from lbgr.frictionless_ranges import row_ranges
+from lbgr.validate import validate_package
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,13 +63,13 @@ def test_row_ranges_end_at_row_ends_even_inside_quoted_line_breaks():
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_committed_package_is_valid_in_small_pieces(package, small_groups, monkeypatch, jobs):
-    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 5_000)
+    monkeypatch.setattr(frictionless_ranges, "RANGE_BYTES", 5_000)
     result = validate_package(package, jobs=jobs)
     assert result.ok, result.errors
 
 
 def test_frictionless_names_the_row_of_a_bad_cell_in_a_later_range(package, monkeypatch):
-    monkeypatch.setattr(validate_mod, "RANGE_BYTES", 5_000)
+    monkeypatch.setattr(frictionless_ranges, "RANGE_BYTES", 5_000)
     path = package / "data/tables/measures.csv"
     rows = _rows(path)
     rows[300]["char_start"] = "not a number"

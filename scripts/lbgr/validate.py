@@ -3,27 +3,24 @@
 Both layers read the tables in pieces, so that validating a national corpus needs neither the
 whole package in memory nor more time than its size calls for:
 
-- frictionless validates the descriptor, then every table in row-aligned byte ranges of a few
-  MB, in worker processes (``FrictionlessPass``). Each range is a CSV of its own with the
-  table's header and Table Schema, so every row and cell is checked by frictionless itself.
-  What a range cannot see, it leaves to the parent: the bytes and hash of each file, primary
-  keys unique across ranges, and foreign keys.
-- pandera and the content rules (``lbgr.checks``, ``lbgr.stages.CONTENT_CHECKS``) run on groups
-  of whole reports: every report-scoped table is sorted by report_id, so one sequential read of
-  each table yields the rows of the next few hundred reports (``ReportChunks``), together with
-  their bodies and the slice of each Parquet copy. Rules that span reports (unique keys,
-  foreign keys, ``stages.GLOBAL_CHECKS``) keep compact state between groups.
+- Layer 1, frictionless, validates the descriptor, then every table in row-aligned byte ranges
+  of a few MB (``lbgr.frictionless_ranges``).
+- Layer 2, pandera and the content rules (``lbgr.checks``, ``lbgr.stages.CONTENT_CHECKS``), runs
+  on groups of whole reports: every report-scoped table is sorted by report_id, so one
+  sequential read of each table yields the rows of the next group of reports (``_Cursor``),
+  together with their bodies and the slice of each Parquet copy. Groups are dealt out to shards
+  (``content_shard``) that run in worker processes.
+- What spans the pieces is checked across them: keys (``lbgr.keys``) and the rules of
+  ``stages.GLOBAL_CHECKS``, whose per-shard states are merged (``merge_shards``).
 
-The parent runs the second layer while the workers run the first.
+The shards and the frictionless ranges share one pool of worker processes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +29,8 @@ import pandas as pd
 import pandera.errors
 
 from . import checks, stages
+from .frictionless_ranges import FrictionlessPass
+from .keys import ForeignKeys, UniqueKeys
 from .memory import release_memory
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
@@ -48,130 +47,6 @@ class Validation:
     def ok(self) -> bool:
         return not self.errors
 
-
-# ---------------------------------------------------------------------------------------------
-# Layer 1: frictionless, in row-aligned byte ranges
-# ---------------------------------------------------------------------------------------------
-
-RANGE_BYTES = 4_000_000
-
-
-def row_ranges(data: bytes, start: int, target: int) -> list[tuple[int, int]]:
-    """Split ``data[start:]`` into ranges of about ``target`` bytes that end at a row end.
-
-    A line end is a row end when the quotes before it are balanced (RFC 4180 doubles a quote
-    inside a quoted cell, so the parity of the count is exact)."""
-    out = []
-    begin = start
-    while begin < len(data):
-        cut = data.find(b"\n", min(begin + target, len(data) - 1))
-        while cut != -1 and data.count(b'"', begin, cut) % 2:
-            cut = data.find(b"\n", cut + 1)
-        end = len(data) if cut == -1 else cut + 1
-        out.append((begin, end))
-        begin = end
-    return out
-
-
-def _validate_range(arg) -> tuple[str, int, int, list[tuple[int | None, str]]]:
-    """One byte range of one table, validated by frictionless as a CSV of its own."""
-    from frictionless import Resource, Schema
-
-    name, path, header_end, begin, end, schema, fmt = arg
-    if fmt != "csv":  # only CSV is split; another format is validated whole
-        report = Resource(path=path, format=fmt, schema=Schema.from_descriptor(schema)).validate()
-    else:
-        with open(path, "rb") as fh:
-            header = fh.read(header_end)
-            fh.seek(begin)
-            body = fh.read(end - begin)
-        report = Resource(header + body, format="csv", encoding="utf-8",
-                          schema=Schema.from_descriptor(schema)).validate()
-    errors = [(getattr(err, "row_number", None), err.message) for task in report.tasks for err in task.errors[:20]]
-    errors += [(None, err.message) for err in report.errors]
-    rows = report.tasks[0].stats.get("rows") or 0 if report.tasks else 0
-    del report
-    return name, begin, rows, errors
-
-
-def _without_keys(schema: dict) -> dict:
-    out = {k: v for k, v in schema.items() if k not in ("foreignKeys", "primaryKey")}
-    out["fields"] = [{**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "unique"}}
-                     if "constraints" in f else f for f in schema.get("fields", [])]
-    return out
-
-
-class FrictionlessPass:
-    """Layer 1, started in worker processes; ``errors()`` waits for it."""
-
-    def __init__(self, package_dir: Path, jobs: int, pool=None):
-        from concurrent.futures import ProcessPoolExecutor
-
-        from frictionless import FrictionlessException, Package
-
-        self.errors_now: list[str] = []
-        self.futures = []
-        self.pool = None
-        self.own_pool = pool is None
-        descriptor_path = package_dir / "datapackage.json"
-        try:
-            descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-            problems = [e.message for e in Package.metadata_validate(descriptor)]
-            if problems:
-                self.errors_now += [f"frictionless: datapackage.json: {m}" for m in problems]
-                return
-            Package(descriptor, basepath=str(package_dir))
-        except (FrictionlessException, OSError, ValueError) as exc:
-            self.errors_now.append(f"frictionless: datapackage.json: {exc}")
-            return
-        units = []
-        for res in descriptor.get("resources", []):
-            path = package_dir / res["path"]
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                self.errors_now.append(f"frictionless: {res['name']}: cannot read {res['path']}: {exc}")
-                continue
-            if "bytes" in res and res["bytes"] != len(data):
-                self.errors_now.append(f"frictionless: {res['name']}: {res['path']} has {len(data)} bytes, "
-                                       f"datapackage.json says {res['bytes']}")
-            if "hash" in res and res["hash"] != "sha256:" + hashlib.sha256(data).hexdigest():
-                self.errors_now.append(f"frictionless: {res['name']}: {res['path']} does not match its hash")
-            schema = res["schema"]
-            if isinstance(schema, str):
-                schema = json.loads((package_dir / schema).read_text(encoding="utf-8"))
-            # Keys span ranges, so the parent checks them over the whole table (UniqueKeys,
-            # ForeignKeys); frictionless keeping its own memo of every key would only repeat that.
-            schema = _without_keys(schema)
-            fmt = res.get("format", "csv")
-            header_end = data.find(b"\n") + 1 or len(data)
-            ranges = row_ranges(data, header_end, RANGE_BYTES) if fmt == "csv" else []
-            for begin, end in ranges or [(header_end, header_end)]:
-                units.append((res["name"], str(path), header_end, begin, end, schema, fmt))
-        self.units = units
-        if jobs > 1 and len(units) > 1:
-            self.pool = pool or ProcessPoolExecutor(max_workers=jobs)
-            self.futures = [self.pool.submit(_validate_range, u) for u in units]
-
-    def errors(self) -> list[str]:
-        out = list(self.errors_now)
-        if not hasattr(self, "units"):
-            return out
-        results = [f.result() for f in self.futures] if self.pool else [_validate_range(u) for u in self.units]
-        if self.pool and self.own_pool:
-            self.pool.shutdown()
-        rows_before: dict[str, int] = defaultdict(int)
-        for name, _begin, rows, errs in results:  # in file order within each table
-            for row_number, message in errs:
-                where = f" row {row_number + rows_before[name]}" if row_number else ""
-                out.append(f"frictionless: {name}{where}: {message}")
-            rows_before[name] += rows
-        return list(dict.fromkeys(out))  # a header error is found in every range of its table
-
-
-# ---------------------------------------------------------------------------------------------
-# Layer 2: pandera and the content rules, report group by report group
-# ---------------------------------------------------------------------------------------------
 
 REPORTS_PER_CHUNK = 250
 READ_ROWS = 10_000  # rows read at a time: the buffers of all tables must stay small
@@ -254,128 +129,6 @@ class _ParquetCursor:
     def rows_left(self) -> bool:
         self._fill(1)
         return self.buffer is not None and self.buffer.num_rows > 0
-
-
-class UniqueKeys:
-    """Primary keys and unique fields unique across the whole table, kept as 64-bit hashes
-    between report groups (pandera checks them within each group)."""
-
-    def __init__(self):
-        self.hashes: dict[tuple[str, tuple], list[np.ndarray]] = defaultdict(list)
-
-    @staticmethod
-    def keys_of(name: str) -> list[tuple[str, ...]]:
-        schema = table_schema(name)
-        keys = [tuple(schema["primaryKey"])] if schema.get("primaryKey") else []
-        keys += [(f["name"],) for f in schema["fields"] if f.get("constraints", {}).get("unique")]
-        return list(dict.fromkeys(keys))
-
-    def observe(self, name: str, df: pd.DataFrame) -> None:
-        for key in self.keys_of(name):
-            if len(df) and all(k in df for k in key):
-                present = df[list(key)].dropna()
-                self.hashes[(name, key)].append(pd.util.hash_pandas_object(present.astype(str), index=False).to_numpy())
-
-    def merge(self, other: UniqueKeys) -> None:
-        for key, parts in other.hashes.items():
-            self.hashes[key] += parts
-
-    def errors(self, package_dir: Path, specs: dict) -> list[str]:
-        out = []
-        for (name, key), parts in self.hashes.items():
-            h = np.concatenate(parts)
-            if len(np.unique(h)) == len(h):
-                continue
-            # Rare: find the duplicated values exactly.
-            df = pd.read_csv(package_dir / specs[name]["path"], dtype=str, keep_default_na=False,
-                             na_values=[""], usecols=list(key)).dropna()
-            dup = df[df.duplicated(list(key), keep=False)].drop_duplicates()
-            if len(dup):
-                out.append(f"{name}: {list(key)} is not unique: {dup.head(5).to_dict('records')}")
-        return out
-
-
-class ForeignKeys:
-    """Foreign keys: checked within the report group first, the rest against every group's keys."""
-
-    def __init__(self, specs: dict):
-        self.fks = {n: table_schema(n).get("foreignKeys", []) for n in specs}
-        targets = {(fk["reference"]["resource"] or n, tuple(fk["reference"]["fields"]))
-                   for n, fks in self.fks.items() for fk in fks}
-        self.targets = targets
-        self.known: dict[tuple, list[np.ndarray]] = defaultdict(list)
-        self._whole_hashes: dict[tuple, np.ndarray] = {}
-        self.pending: list[tuple[str, list[str], str, tuple, pd.DataFrame]] = []
-
-    @staticmethod
-    def _hash(df: pd.DataFrame, cols) -> np.ndarray:
-        cols = list(cols)
-        # Key columns are strings already; only a composite key needs a frame.
-        keys = df[cols[0]] if len(cols) == 1 else df[cols].astype(str)
-        return pd.util.hash_pandas_object(keys, index=False).to_numpy()
-
-    def observe(self, tables: dict[str, pd.DataFrame], group_scoped: set[str]) -> None:
-        hashed: dict[tuple, np.ndarray] = {}
-
-        def hashes(target: str, cols: tuple) -> np.ndarray:
-            if (target, cols) not in hashed:
-                ref = tables.get(target)
-                if target not in group_scoped and (target, cols) in self._whole_hashes:
-                    hashed[(target, cols)] = self._whole_hashes[(target, cols)]
-                else:
-                    hashed[(target, cols)] = (self._hash(ref, cols) if ref is not None and len(ref)
-                                              else np.array([], dtype=np.uint64))
-                    if target not in group_scoped:  # a codebook: the same in every group
-                        self._whole_hashes[(target, cols)] = hashed[(target, cols)]
-            return hashed[(target, cols)]
-
-        for target, cols in self.targets:
-            if target in group_scoped:
-                self.known[(target, cols)].append(hashes(target, cols))
-        for name, fks in self.fks.items():
-            df = tables.get(name)
-            if df is None or not len(df) or name not in group_scoped:
-                continue
-            for fk in fks:
-                target, cols = fk["reference"]["resource"] or name, tuple(fk["reference"]["fields"])
-                present = df[fk["fields"]].notna().all(axis=1)
-                keys = df.loc[present, fk["fields"]]
-                if not len(keys):
-                    continue
-                found = np.isin(self._hash(keys, fk["fields"]), hashes(target, cols))
-                if not found.all():
-                    self.pending.append((name, fk["fields"], target, cols, keys[~found]))
-
-    def merge(self, other: ForeignKeys) -> None:
-        for key, parts in other.known.items():
-            self.known[key] += parts
-        self.pending += other.pending
-
-    def references(self, name: str) -> bool:
-        return any(target == name for target, _ in self.targets)
-
-    def errors(self, whole: dict[str, pd.DataFrame], group_scoped: set[str]) -> list[str]:
-        out = []
-        missing: dict[tuple, list] = defaultdict(list)
-        for name, fields, target, cols, keys in self.pending:
-            if target in group_scoped:
-                parts = self.known.get((target, cols))
-                known = np.concatenate(parts) if parts else np.array([], dtype=np.uint64)
-            else:
-                ref = whole.get(target)
-                known = self._hash(ref, cols) if ref is not None and len(ref) else np.array([], dtype=np.uint64)
-            lost = keys[~np.isin(self._hash(keys, fields), known)]
-            missing[(name, tuple(fields), target, cols)] += list(lost.astype(str).itertuples(index=False, name=None))
-        for (name, fields, target, cols), keys in missing.items():
-            if keys:
-                out.append(f"{name}: {len(keys)} rows whose {list(fields)} are not in {target}{list(cols)}, "
-                           f"e.g. {keys[:3]}")
-        for name, fks in self.fks.items():
-            for fk in fks:
-                target = fk["reference"]["resource"] or name
-                if target not in whole and target not in group_scoped:
-                    out.append(f"{name}: foreign key to missing resource '{target}'")
-        return out
 
 
 def _schema_errors(name: str, df: pd.DataFrame) -> list[str]:

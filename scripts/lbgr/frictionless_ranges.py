@@ -1,0 +1,129 @@
+"""Layer 1 of validation: frictionless on row-aligned byte ranges of each table, in worker processes.
+
+Each range is a CSV of its own with the table's header and Table Schema, so every row and cell
+is checked by frictionless itself. What a range cannot see is left to the caller: the bytes and
+hash of each file are checked here on the whole file; keys that must be unique or must exist
+across ranges are checked by ``lbgr.keys`` over the whole table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from pathlib import Path
+
+RANGE_BYTES = 4_000_000
+
+
+def row_ranges(data: bytes, start: int, target: int) -> list[tuple[int, int]]:
+    """Split ``data[start:]`` into ranges of about ``target`` bytes that end at a row end.
+
+    A line end is a row end when the quotes before it are balanced (RFC 4180 doubles a quote
+    inside a quoted cell, so the parity of the count is exact)."""
+    out = []
+    begin = start
+    while begin < len(data):
+        cut = data.find(b"\n", min(begin + target, len(data) - 1))
+        while cut != -1 and data.count(b'"', begin, cut) % 2:
+            cut = data.find(b"\n", cut + 1)
+        end = len(data) if cut == -1 else cut + 1
+        out.append((begin, end))
+        begin = end
+    return out
+
+
+def _validate_range(arg) -> tuple[str, int, int, list[tuple[int | None, str]]]:
+    """One byte range of one table, validated by frictionless as a CSV of its own."""
+    from frictionless import Resource, Schema
+
+    name, path, header_end, begin, end, schema, fmt = arg
+    if fmt != "csv":  # only CSV is split; another format is validated whole
+        report = Resource(path=path, format=fmt, schema=Schema.from_descriptor(schema)).validate()
+    else:
+        with open(path, "rb") as fh:
+            header = fh.read(header_end)
+            fh.seek(begin)
+            body = fh.read(end - begin)
+        report = Resource(header + body, format="csv", encoding="utf-8",
+                          schema=Schema.from_descriptor(schema)).validate()
+    errors = [(getattr(err, "row_number", None), err.message) for task in report.tasks for err in task.errors[:20]]
+    errors += [(None, err.message) for err in report.errors]
+    rows = report.tasks[0].stats.get("rows") or 0 if report.tasks else 0
+    del report
+    return name, begin, rows, errors
+
+
+def _without_keys(schema: dict) -> dict:
+    out = {k: v for k, v in schema.items() if k not in ("foreignKeys", "primaryKey")}
+    out["fields"] = [{**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "unique"}}
+                     if "constraints" in f else f for f in schema.get("fields", [])]
+    return out
+
+
+class FrictionlessPass:
+    """Layer 1, started in worker processes; ``errors()`` waits for it."""
+
+    def __init__(self, package_dir: Path, jobs: int, pool=None):
+        from concurrent.futures import ProcessPoolExecutor
+
+        from frictionless import FrictionlessException, Package
+
+        self.errors_now: list[str] = []
+        self.futures = []
+        self.pool = None
+        self.own_pool = pool is None
+        descriptor_path = package_dir / "datapackage.json"
+        try:
+            descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+            problems = [e.message for e in Package.metadata_validate(descriptor)]
+            if problems:
+                self.errors_now += [f"frictionless: datapackage.json: {m}" for m in problems]
+                return
+            Package(descriptor, basepath=str(package_dir))
+        except (FrictionlessException, OSError, ValueError) as exc:
+            self.errors_now.append(f"frictionless: datapackage.json: {exc}")
+            return
+        units = []
+        for res in descriptor.get("resources", []):
+            path = package_dir / res["path"]
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                self.errors_now.append(f"frictionless: {res['name']}: cannot read {res['path']}: {exc}")
+                continue
+            if "bytes" in res and res["bytes"] != len(data):
+                self.errors_now.append(f"frictionless: {res['name']}: {res['path']} has {len(data)} bytes, "
+                                       f"datapackage.json says {res['bytes']}")
+            if "hash" in res and res["hash"] != "sha256:" + hashlib.sha256(data).hexdigest():
+                self.errors_now.append(f"frictionless: {res['name']}: {res['path']} does not match its hash")
+            schema = res["schema"]
+            if isinstance(schema, str):
+                schema = json.loads((package_dir / schema).read_text(encoding="utf-8"))
+            # Keys span ranges, so the parent checks them over the whole table (UniqueKeys,
+            # ForeignKeys); frictionless keeping its own memo of every key would only repeat that.
+            schema = _without_keys(schema)
+            fmt = res.get("format", "csv")
+            header_end = data.find(b"\n") + 1 or len(data)
+            ranges = row_ranges(data, header_end, RANGE_BYTES) if fmt == "csv" else []
+            for begin, end in ranges or [(header_end, header_end)]:
+                units.append((res["name"], str(path), header_end, begin, end, schema, fmt))
+        self.units = units
+        if jobs > 1 and len(units) > 1:
+            self.pool = pool or ProcessPoolExecutor(max_workers=jobs)
+            self.futures = [self.pool.submit(_validate_range, u) for u in units]
+
+    def errors(self) -> list[str]:
+        out = list(self.errors_now)
+        if not hasattr(self, "units"):
+            return out
+        results = [f.result() for f in self.futures] if self.pool else [_validate_range(u) for u in self.units]
+        if self.pool and self.own_pool:
+            self.pool.shutdown()
+        rows_before: dict[str, int] = defaultdict(int)
+        for name, _begin, rows, errs in results:  # in file order within each table
+            for row_number, message in errs:
+                where = f" row {row_number + rows_before[name]}" if row_number else ""
+                out.append(f"frictionless: {name}{where}: {message}")
+            rows_before[name] += rows
+        return list(dict.fromkeys(out))  # a header error is found in every range of its table
