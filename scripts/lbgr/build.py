@@ -156,9 +156,10 @@ class Spool:
             return self.scratch / f"{self._n:07d}.fragment", None, None, None
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        target = self.cache.path(_file_key(path, digest, expected, with_digest))
+        key = _file_key(path, digest, expected, with_digest)
+        target = self.cache.path(key)
         self.used.add(target)
-        return target, self.cache.get(_file_key(path, digest, expected, with_digest)), data, digest
+        return target, self.cache.get(key), data, digest
 
 
 def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spool: Spool,

@@ -25,7 +25,7 @@ def row_ranges(data: bytes, start: int, target: int) -> list[tuple[int, int]]:
     begin = start
     while begin < len(data):
         cut = data.find(b"\n", min(begin + target, len(data) - 1))
-        while cut != -1 and data.count(b'"', begin, cut) % 2:
+        while cut != -1 and data[begin:cut].count(b'"') % 2:
             cut = data.find(b"\n", cut + 1)
         end = len(data) if cut == -1 else cut + 1
         out.append((begin, end))
@@ -61,18 +61,29 @@ def _without_keys(schema: dict) -> dict:
     return out
 
 
+def _mapped(path: Path):
+    """The file's bytes, memory-mapped: a large table is hashed and split without being read
+    into memory (an empty file cannot be mapped; it is read instead)."""
+    import mmap
+
+    with open(path, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return b""
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 class FrictionlessPass:
     """Layer 1, started in worker processes; ``errors()`` waits for it."""
 
-    def __init__(self, package_dir: Path, jobs: int, pool=None):
-        from concurrent.futures import ProcessPoolExecutor
-
+    def __init__(self, package_dir: Path, pool=None):
+        """With ``pool`` (a concurrent.futures executor) the ranges are submitted to it at once;
+        without, they are validated in this process when ``errors()`` is called."""
         from frictionless import FrictionlessException, Package
 
         self.errors_now: list[str] = []
+        self.units: list[tuple] = []
         self.futures = []
-        self.pool = None
-        self.own_pool = pool is None
+        self.pool = pool
         descriptor_path = package_dir / "datapackage.json"
         try:
             descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
@@ -88,7 +99,7 @@ class FrictionlessPass:
         for res in descriptor.get("resources", []):
             path = package_dir / res["path"]
             try:
-                data = path.read_bytes()
+                data = _mapped(path)
             except OSError as exc:
                 self.errors_now.append(f"frictionless: {res['name']}: cannot read {res['path']}: {exc}")
                 continue
@@ -108,18 +119,15 @@ class FrictionlessPass:
             ranges = row_ranges(data, header_end, RANGE_BYTES) if fmt == "csv" else []
             for begin, end in ranges or [(header_end, header_end)]:
                 units.append((res["name"], str(path), header_end, begin, end, schema, fmt))
+            if hasattr(data, "close"):
+                data.close()
         self.units = units
-        if jobs > 1 and len(units) > 1:
-            self.pool = pool or ProcessPoolExecutor(max_workers=jobs)
+        if self.pool is not None:
             self.futures = [self.pool.submit(_validate_range, u) for u in units]
 
     def errors(self) -> list[str]:
         out = list(self.errors_now)
-        if not hasattr(self, "units"):
-            return out
         results = [f.result() for f in self.futures] if self.pool else [_validate_range(u) for u in self.units]
-        if self.pool and self.own_pool:
-            self.pool.shutdown()
         rows_before: dict[str, int] = defaultdict(int)
         for name, _begin, rows, errs in results:  # in file order within each table
             for row_number, message in errs:

@@ -125,9 +125,9 @@ def flag_shared_terms(tables: dict[str, pd.DataFrame], ctx: Context | None = Non
         return {"policy_terms": df}
     per_report = df.groupby("report_id", sort=False)["term_normalized"]
     counts = SHARED_TERMS.combine(frozenset(terms) for _, terms in per_report)
-    n = df.term_normalized.map(lambda t: counts.get(t, 1))
-    df["n_reports_with_term"] = n.astype("Int64")
-    df["is_in_other_reports"] = (n >= 2).astype("boolean")
+    rows = SHARED_TERMS.finish([{"term_normalized": t} for t in df.term_normalized], counts)
+    df["n_reports_with_term"] = pd.array([r["n_reports_with_term"] for r in rows], dtype="Int64")
+    df["is_in_other_reports"] = pd.array([r["is_in_other_reports"] for r in rows], dtype="boolean")
     return {"policy_terms": df}
 
 

@@ -124,9 +124,9 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
             writer.writerow([_cell(v) for v in row])
 
 
-def read_table(path: Path, resource: str, usecols: list[str] | None = None) -> pd.DataFrame:
+def read_table(path: Path, resource: str) -> pd.DataFrame:
     """Read a package CSV with the column types of its schema (dates stay ISO strings)."""
-    return typed(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], usecols=usecols), resource)
+    return typed(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]), resource)
 
 
 def iter_table(path: Path, resource: str, chunk_rows: int = 100_000):

@@ -34,7 +34,7 @@ from .keys import ForeignKeys, UniqueKeys
 from .memory import release_memory
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
-from .tables import typed
+from .tables import read_table, typed
 
 
 @dataclass
@@ -140,10 +140,6 @@ def _schema_errors(name: str, df: pd.DataFrame) -> list[str]:
     return []
 
 
-def _read_whole(path: Path, name: str) -> pd.DataFrame:
-    return typed(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]), name)
-
-
 def _load_bodies(package_dir: Path, reports: pd.DataFrame) -> dict[str, str]:
     bodies = {}
     for rid, path in zip(reports.report_id, reports.body_path):
@@ -203,7 +199,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardRe
             scoped.append(name)
             continue
         try:
-            whole[name] = _read_whole(path, name)
+            whole[name] = read_table(path, name)
         except (ValueError, TypeError) as exc:
             out.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
             continue
@@ -311,7 +307,7 @@ def merge_shards(package_dir: Path, shards: list[ShardResult], result: Validatio
         for g, other in zip(global_checks, s.global_checks):
             g.merge(other)
     errors += unique.errors(package_dir, specs)
-    whole = {n: _read_whole(package_dir / specs[n]["path"], n) for n in first.whole_names if fks.references(n)}
+    whole = {n: read_table(package_dir / specs[n]["path"], n) for n in first.whole_names if fks.references(n)}
     errors += fks.errors(whole, first.group_scoped)
     for g in global_checks:
         errors += g.errors()
@@ -335,7 +331,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int
         content_pass(package_dir, result)
         t1 = time.perf_counter()
         if use_frictionless:
-            first = FrictionlessPass(package_dir, 1)
+            first = FrictionlessPass(package_dir)
             result.errors = first.errors() + result.errors
         result.seconds.update({"validate_pandera_rules": t1 - t0, "validate_frictionless": time.perf_counter() - t1,
                                "validate_total": time.perf_counter() - t0})
@@ -344,7 +340,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         shard_futures = [pool.submit(content_shard, package_dir, k, jobs) for k in range(jobs)]
-        first = FrictionlessPass(package_dir, jobs, pool=pool) if use_frictionless else None
+        first = FrictionlessPass(package_dir, pool=pool) if use_frictionless else None
         shards = [f.result() for f in shard_futures]
         t1 = time.perf_counter()
         merge_shards(package_dir, shards, result)
