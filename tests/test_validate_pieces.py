@@ -45,9 +45,8 @@ def package(tmp_path) -> Path:
 
 @pytest.fixture
 def small_groups(monkeypatch):
-    """Two reports per group and 10-row reads, so that the corpus spans three groups."""
+    """Groups of one or two reports, so that the corpus spans several groups."""
     monkeypatch.setattr(validate_mod, "REPORTS_PER_CHUNK", 2)
-    monkeypatch.setattr(validate_mod, "READ_ROWS", 10)
 
 
 def test_row_ranges_end_at_row_ends_even_inside_quoted_line_breaks():

@@ -32,6 +32,7 @@ from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas
 from .tables import csv_header, csv_rows, frame, iter_table
 from .validate import validate_package
+from .validation_cache import ValidationCache
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 GENERATED = ["datapackage.json", "build_report.json", paths.TABLES_DIR, paths.BODIES_DIR, "data/parquet", "schemas"]
@@ -463,7 +464,9 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
                                 seconds=write_seconds)
         t1 = time.perf_counter()
-        validation = validate_package(tmp)
+        validation_cache = spool.cache.folder / "validation" if spool.cache is not None else None
+        validation = validate_package(tmp, cache_dir=validation_cache)
+        stats["validation_pieces"] = validation.pieces
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
         stats["write_seconds"] = write_seconds
@@ -491,6 +494,8 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         if stamp_file:
             stamp_file.write_text(stamp)
         stats["cache_entries_pruned"] = spool.prune()
+        if validation_cache is not None:
+            stats["validation_entries_pruned"] = ValidationCache(validation_cache).prune(validation.cache_keys)
         stats["wall_seconds"]["total"] = time.perf_counter() - t_start
     except Exception as exc:  # a bug while writing or validating must not leave half-written data
         echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")

@@ -10,27 +10,55 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from collections import defaultdict
 from pathlib import Path
+
+from .validation_cache import Hasher, ValidationCache
 
 RANGE_BYTES = 4_000_000
 
 
-def row_ranges(data: bytes, start: int, target: int) -> list[tuple[int, int]]:
+def row_ranges(data, start: int, target: int) -> list[tuple[int, int]]:
     """Split ``data[start:]`` into ranges of about ``target`` bytes that end at a row end.
 
     A line end is a row end when the quotes before it are balanced (RFC 4180 doubles a quote
-    inside a quoted cell, so the parity of the count is exact)."""
+    inside a quoted cell, so the parity of the count is exact).
+
+    Where a range ends is decided by the content of the line before the cut, not by its offset
+    (content-defined chunking): past half of ``target``, a line ends the range with a chance
+    proportional to its length, drawn from its CRC. Rows inserted into a table then change only
+    the range they fall in, the ranges before and after keep their bytes, and their validation
+    can be reused from the cache (``ValidationCache``). A range never grows past twice ``target``.
+    """
     out = []
-    begin = start
-    while begin < len(data):
-        cut = data.find(b"\n", min(begin + target, len(data) - 1))
-        while cut != -1 and data[begin:cut].count(b'"') % 2:
-            cut = data.find(b"\n", cut + 1)
-        end = len(data) if cut == -1 else cut + 1
+    begin, size = start, len(data)
+    low, high = max(1, target // 2), max(2, 2 * target)
+    spread = max(1, target - low)  # expected bytes between the minimum and a content-defined cut
+    while begin < size:
+        # Lines that end before the minimum size cannot end the range: skip them unread.
+        cut, pos = -1, data.rfind(b"\n", begin, begin + low) + 1 or begin
+        quotes, counted = 0, begin  # quotes in data[begin:counted], counted once each
+        while True:
+            nl = data.find(b"\n", pos)
+            if nl == -1:
+                break
+            line_start, pos = pos, nl + 1
+            if pos - begin < low:
+                continue
+            if pos - begin >= high or zlib.crc32(data[line_start:pos]) % _DRAW < (pos - line_start) * _DRAW // spread:
+                quotes += data[counted:nl].count(b'"')
+                counted = nl
+                if quotes % 2 == 0:
+                    cut = nl
+                    break
+        end = size if cut == -1 else cut + 1
         out.append((begin, end))
         begin = end
     return out
+
+
+_DRAW = 1 << 30
 
 
 def _validate_range(arg) -> tuple[str, int, int, list[tuple[int | None, str]]]:
@@ -75,15 +103,19 @@ def _mapped(path: Path):
 class FrictionlessPass:
     """Layer 1, started in worker processes; ``errors()`` waits for it."""
 
-    def __init__(self, package_dir: Path, pool=None):
+    def __init__(self, package_dir: Path, pool=None, cache: ValidationCache | None = None):
         """With ``pool`` (a concurrent.futures executor) the ranges are submitted to it at once;
-        without, they are validated in this process when ``errors()`` is called."""
+        without, they are validated in this process when ``errors()`` is called. With ``cache``,
+        a range whose bytes and schema were validated before is not validated again."""
         from frictionless import FrictionlessException, Package
 
         self.errors_now: list[str] = []
         self.units: list[tuple] = []
-        self.futures = []
+        self.futures: dict[int, object] = {}
         self.pool = pool
+        self.cache = cache
+        self.keys: list[str | None] = []
+        self.cached: dict[int, tuple] = {}
         descriptor_path = package_dir / "datapackage.json"
         try:
             descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
@@ -117,17 +149,34 @@ class FrictionlessPass:
             fmt = res.get("format", "csv")
             header_end = data.find(b"\n") + 1 or len(data)
             ranges = row_ranges(data, header_end, RANGE_BYTES) if fmt == "csv" else []
+            schema_bytes = json.dumps(schema, sort_keys=True).encode()
             for begin, end in ranges or [(header_end, header_end)]:
                 units.append((res["name"], str(path), header_end, begin, end, schema, fmt))
+                if cache is not None:
+                    piece = data[begin:end] if fmt == "csv" else data[:]
+                    self.keys.append(Hasher("frictionless range").add(fmt.encode()).add(schema_bytes)
+                                     .add(data[:header_end]).add(piece).key())
             if hasattr(data, "close"):
                 data.close()
         self.units = units
+        for i, key in enumerate(self.keys):
+            hit = cache.get(key) if cache is not None and key else None
+            if hit is not None:
+                self.cached[i] = (units[i][0], units[i][3], *hit)
         if self.pool is not None:
-            self.futures = [self.pool.submit(_validate_range, u) for u in units]
+            self.futures = {i: self.pool.submit(_validate_range, u) for i, u in enumerate(units) if i not in self.cached}
 
     def errors(self) -> list[str]:
         out = list(self.errors_now)
-        results = [f.result() for f in self.futures] if self.pool else [_validate_range(u) for u in self.units]
+        results = []
+        for i, unit in enumerate(self.units):
+            if i in self.cached:
+                results.append(self.cached[i])
+                continue
+            result = self.futures[i].result() if self.pool else _validate_range(unit)
+            if self.cache is not None:
+                self.cache.put(self.keys[i], result[2:])
+            results.append(result)
         rows_before: dict[str, int] = defaultdict(int)
         for name, _begin, rows, errs in results:  # in file order within each table
             for row_number, message in errs:

@@ -105,6 +105,11 @@ class ForeignKeys:
                 if not found.all():
                     self.pending.append((name, fk["fields"], target, cols, keys[~found]))
 
+    def forget_reference_tables(self) -> None:
+        """Drop the hashes of the reference tables kept for the next group (a group's result
+        is kept without them: they are the same in every group)."""
+        self._whole_hashes.clear()
+
     def merge(self, other: ForeignKeys) -> None:
         for key, parts in other.known.items():
             self.known[key] += parts

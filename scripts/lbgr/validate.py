@@ -6,10 +6,13 @@ whole package in memory nor more time than its size calls for:
 - Layer 1, frictionless, validates the descriptor, then every table in row-aligned byte ranges
   of a few MB (``lbgr.frictionless_ranges``).
 - Layer 2, pandera and the content rules (``lbgr.checks``, ``lbgr.stages.CONTENT_CHECKS``), runs
-  on groups of whole reports: every report-scoped table is sorted by report_id, so one
-  sequential read of each table yields the rows of the next group of reports (``_Cursor``),
-  together with their bodies and the slice of each Parquet copy. Groups are dealt out to shards
-  (``content_shard``) that run in worker processes.
+  on groups of whole reports (``report_groups``): every report-scoped table is sorted by
+  report_id, so the rows of a group are one run of bytes in each table (``lbgr.table_slices``),
+  read together with the group's bodies and its rows of each Parquet copy. Groups are dealt out
+  to shards (``content_shard``) that run in worker processes.
+- Ranges and groups end where their content says (content-defined chunking), so a rebuild that
+  adds a report changes few of them; with a cache (``lbgr.validation_cache``), the others keep
+  the results of the last validation.
 - What spans the pieces is checked across them: keys (``lbgr.keys``) and the rules of
   ``stages.GLOBAL_CHECKS``, whose per-shard states are merged (``merge_shards``).
 
@@ -21,10 +24,10 @@ from __future__ import annotations
 import json
 import os
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pandera.errors
 
@@ -34,7 +37,9 @@ from .keys import ForeignKeys, UniqueKeys
 from .memory import release_memory
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
+from .table_slices import ParquetRows, TableSlices, check_order
 from .tables import read_table, typed
+from .validation_cache import Hasher, ValidationCache
 
 
 @dataclass
@@ -42,6 +47,8 @@ class Validation:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    cache_keys: set[str] = field(default_factory=set)  # the cached results this validation used
+    pieces: dict[str, int] = field(default_factory=dict)  # pieces checked, and found in the cache
 
     @property
     def ok(self) -> bool:
@@ -49,86 +56,10 @@ class Validation:
 
 
 REPORTS_PER_CHUNK = 250
-READ_ROWS = 10_000  # rows read at a time: the buffers of all tables must stay small
 
 
 class NotSorted(ValueError):
     pass
-
-
-class _Cursor:
-    """Sequential reader of one report-scoped table that hands out the rows of report groups."""
-
-    def __init__(self, path: Path, name: str):
-        self.name = name
-        self.reader = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], chunksize=READ_ROWS)
-        self.buffer: pd.DataFrame | None = None
-        self.last_seen = ""
-        self.done = False
-
-    def _read(self) -> None:
-        try:
-            chunk = next(self.reader)
-        except StopIteration:
-            self.done = True
-            self.reader.close()
-            return
-        ids = chunk["report_id"].fillna("") if "report_id" in chunk else pd.Series([""] * len(chunk))
-        if not ids.is_monotonic_increasing or (len(ids) and ids.iloc[0] < self.last_seen):
-            raise NotSorted(f"{self.name}: rows are not sorted by report_id (the build writes them sorted)")
-        if len(ids):
-            self.last_seen = ids.iloc[-1]
-        self.buffer = chunk if self.buffer is None else pd.concat([self.buffer, chunk])
-
-    def take(self, last: str | None) -> pd.DataFrame:
-        """The rows of reports up to ``last`` (all remaining rows when None)."""
-        while not self.done and (self.buffer is None or last is None or self.last_seen <= last):
-            self._read()
-        if self.buffer is None:
-            return pd.DataFrame()
-        if last is None:
-            out, self.buffer = self.buffer, None
-            return out
-        ids = self.buffer["report_id"].fillna("") if "report_id" in self.buffer else pd.Series([""] * len(self.buffer))
-        cut = int(np.searchsorted(ids.to_numpy(dtype=object), last, side="right"))
-        out, self.buffer = self.buffer.iloc[:cut], self.buffer.iloc[cut:]
-        return out
-
-
-class _ParquetCursor:
-    """Sequential reader of a Parquet copy, in step with the rows of its CSV table."""
-
-    def __init__(self, path: Path):
-        import pyarrow.parquet as pq
-
-        self.batches = pq.ParquetFile(path).iter_batches(batch_size=READ_ROWS)
-        self.buffer = None  # a pyarrow Table
-
-    def _fill(self, n: int) -> None:
-        import pyarrow as pa
-
-        while self.buffer is None or self.buffer.num_rows < n:
-            batch = next(self.batches, None)
-            if batch is None:
-                return
-            part = pa.Table.from_batches([batch])
-            self.buffer = part if self.buffer is None else pa.concat_tables([self.buffer, part])
-
-    def skip(self, n: int) -> None:
-        self._fill(n)
-        if self.buffer is not None:
-            self.buffer = self.buffer.slice(n)
-
-    def take(self, n: int) -> pd.DataFrame:
-        self._fill(n)
-        if self.buffer is None:
-            return pd.DataFrame()
-        out, self.buffer = self.buffer.slice(0, n), self.buffer.slice(n)
-        return out.to_pandas()
-
-    def rows_left(self) -> bool:
-        self._fill(1)
-        return self.buffer is not None and self.buffer.num_rows > 0
 
 
 def _schema_errors(name: str, df: pd.DataFrame) -> list[str]:
@@ -172,22 +103,96 @@ class ShardResult:
     unique: UniqueKeys | None = None
     fks: ForeignKeys | None = None
     global_checks: list = field(default_factory=list)
-    parquet_rows_left: dict[str, bool] = field(default_factory=dict)
+    parquet_rows: dict[str, tuple[int, int]] = field(default_factory=dict)  # rows of the copy, of the CSV
     whole_names: list[str] = field(default_factory=list)
     group_scoped: set[str] = field(default_factory=set)
     stopped: bool = False  # a table could not be read in order: the other results are moot
+    cache_keys: list[str] = field(default_factory=list)  # the cached results this shard used
+    cache_hits: int = 0
 
 
-def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardResult:
-    """Layer 2 for the report groups ``k`` with ``k % shards == shard``. Every shard reads every
-    table in order (reading is cheap next to the rules) but types, validates and checks only the
-    rows of its own groups, so that shards can run in parallel processes."""
+@dataclass
+class GroupResult:
+    """What the checks of one group of reports found, and its part of the rules that span groups."""
+
+    errors: list[str]
+    warnings: list[str]
+    unique: UniqueKeys
+    fks: ForeignKeys
+    global_checks: list
+
+
+def _check_group(tables: dict[str, pd.DataFrame], copies: dict[str, pd.DataFrame], bodies: dict[str, str],
+                 specs: dict, group_scoped: set[str]) -> GroupResult:
+    """Pandera, the Parquet copies and the content rules on one group: a function of the group's
+    values, bodies and reference tables only, so that its result can be cached by them."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    for n in ["reports"] + sorted(group_scoped - {"reports"}):
+        if n in tables:
+            errors += _schema_errors(n, tables[n])
+    for n, copy in copies.items():
+        if not copy.reset_index(drop=True).equals(tables[n].reset_index(drop=True)):
+            errors.append(f"{n}: the Parquet copy differs from the CSV table")
+    part = GroupResult(errors, warnings, UniqueKeys(), ForeignKeys(specs), [make() for make in stages.GLOBAL_CHECKS])
+    for n in group_scoped:
+        if n in tables:
+            part.unique.observe(n, tables[n])
+    part.fks.observe(tables, group_scoped)
+    part.fks.forget_reference_tables()  # the same in every group: not worth caching with it
+    e, w = _guarded(checks.core, tables, bodies, default=([], []))
+    errors += e
+    warnings += w
+    for check in stages.CONTENT_CHECKS:
+        errors += _guarded(check, tables, bodies, default=[])
+    for g in part.global_checks:
+        errors += _guarded(g.observe, tables, default=None) or []
+    return part
+
+
+def report_groups(ids: list[str], size: int) -> list[tuple[int, int]]:
+    """(start, stop) of the groups of ``ids`` (sorted report IDs), about ``size`` reports each.
+
+    A group ends at a report chosen by its ID (content-defined, as in ``row_ranges``), once the
+    group has half of ``size`` reports, and never grows past twice ``size``. Adding a report
+    changes its own group only; the others hold the same reports as before, and their results
+    can come from the cache.
+    """
+    out, start, low, high = [], 0, max(1, size // 2), max(1, 2 * size)
+    draw = max(1, size - low)
+    for i, rid in enumerate(ids):
+        n = i + 1 - start
+        if n >= high or (n >= low and zlib.crc32(rid.encode()) % draw == 0):
+            out.append((start, i + 1))
+            start = i + 1
+    if start < len(ids) or not out:
+        out.append((start, len(ids)))
+    return out
+
+
+def _frames_digest(hasher: Hasher, frames: dict[str, pd.DataFrame]) -> Hasher:
+    """Add the names, columns, types and values of ``frames`` to ``hasher``."""
+    for name in sorted(frames):
+        df = frames[name]
+        hasher.add(name.encode()).add(repr([(c, str(t)) for c, t in df.dtypes.items()]).encode())
+        hasher.add(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return hasher
+
+
+def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
+                  cache_dir: Path | None = None) -> ShardResult:
+    """Layer 2 for the report groups ``k`` with ``k % shards == shard``. Every shard finds where
+    each group's rows are (``TableSlices``: a scan for row ends and a binary search, no parsing)
+    but reads and checks only its own groups, so that shards can run in parallel processes. With
+    ``cache_dir``, a group whose bytes were checked before (``GroupResult``) is not checked again."""
     from .package import parquet_path
 
     package_dir = Path(package_dir)
     out = ShardResult()
+    cache = ValidationCache(cache_dir) if cache_dir is not None else None
     specs = load_resources()
     whole: dict[str, pd.DataFrame] = {}
+    whole_digest = Hasher("reference tables")
     scoped: list[str] = []
     for name, spec in specs.items():
         path = package_dir / spec["path"]
@@ -203,6 +208,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardRe
         except (ValueError, TypeError) as exc:
             out.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
             continue
+        whole_digest.add(name.encode()).add(path.read_bytes())
         if name != "reports":
             out.errors += _schema_errors(name, whole[name])
     if "reports" not in whole:
@@ -210,7 +216,8 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardRe
     out.group_scoped = group_scoped = set(scoped) | {"reports"}
     out.whole_names = [n for n in whole if n != "reports"]
     stages.register_all()
-    out.unique, out.fks = unique, fks = UniqueKeys(), ForeignKeys(specs)
+    out.unique = unique = UniqueKeys()
+    out.fks = ForeignKeys(specs)
     out.global_checks = global_checks = [make() for make in stages.GLOBAL_CHECKS]
     reports = whole.pop("reports")
     if shard == 0:
@@ -221,65 +228,90 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1) -> ShardRe
         out.errors.append("reports: rows are not sorted by report_id (the build writes them sorted)")
         out.stopped = True
         return out
-    cursors = {n: _Cursor(package_dir / specs[n]["path"], n) for n in scoped}
-    parquet = {n: _ParquetCursor(package_dir / parquet_path(n)) for n in scoped
+    slices = {n: TableSlices(package_dir / specs[n]["path"], n) for n in scoped}
+    parquet = {n: ParquetRows(package_dir / parquet_path(n)) for n in scoped
                if specs[n].get("parquet") and (package_dir / parquet_path(n)).exists()}
     out.errors += [f"{n}: its Parquet copy {parquet_path(n)} is missing" for n in scoped
                    if specs[n].get("parquet") and n not in parquet]
-    starts = list(range(0, len(reports), REPORTS_PER_CHUNK)) or [0]
-    for k, start in enumerate(starts):
-        mine = k % shards == shard
-        group = reports.iloc[start:start + REPORTS_PER_CHUNK]
-        last = None if k == len(starts) - 1 else str(ids.iloc[start + REPORTS_PER_CHUNK - 1])
-        errors: list[str] = []
-        warnings: list[str] = []
-        tables = dict(whole)
-        tables["reports"] = group
-        if mine:
-            errors += _schema_errors("reports", group)
-        try:
-            for n, cur in cursors.items():
-                raw = cur.take(last)
-                if not mine:
-                    if n in parquet:
-                        parquet[n].skip(len(raw))
-                    continue
-                if raw.empty and not len(raw.columns):
-                    raw = pd.DataFrame(columns=[f["name"] for f in table_schema(n)["fields"]])
-                df = typed(raw, n)
-                errors += _schema_errors(n, df)
-                if n in parquet:
-                    copy = parquet[n].take(len(df))
-                    if not copy.reset_index(drop=True).equals(df.reset_index(drop=True)):
-                        errors.append(f"{n}: the Parquet copy differs from the CSV table")
-                tables[n] = df
-        except NotSorted as exc:
-            out.errors.append(str(exc))
-            out.stopped = True
-            return out
-        except (ValueError, TypeError) as exc:
-            out.errors.append(f"the tables cannot be read as the schema's columns: {exc}")
-            out.stopped = True
-            return out
-        if not mine:
-            continue
-        for n in group_scoped:
-            if n in tables:
-                unique.observe(n, tables[n])
-        fks.observe(tables, group_scoped)
-        bodies = _load_bodies(package_dir, group)
-        e, w = _guarded(checks.core, tables, bodies, default=([], []))
-        errors += e
-        warnings += w
-        for check in stages.CONTENT_CHECKS:
-            errors += _guarded(check, tables, bodies, default=[])
-        for g in global_checks:
-            errors += _guarded(g.observe, tables, default=None) or []
-        out.by_group.append((k, errors, warnings))
-        del tables, bodies
-        release_memory()
-    out.parquet_rows_left = {n: cur.rows_left() for n, cur in parquet.items()}
+    out.parquet_rows = {n: (copy.rows, slices[n].rows) for n, copy in parquet.items()}
+    reference = whole_digest.key().encode()
+    bounds = report_groups(ids.tolist(), REPORTS_PER_CHUNK)
+    after: str | None = None
+    try:
+        for k, (start, stop) in enumerate(bounds):
+            last = None if k == len(bounds) - 1 else str(ids.iloc[stop - 1])
+            runs = {n: s.take(last) for n, s in slices.items()}
+            if k % shards == shard:
+                part = _group(package_dir, k, reports.iloc[start:stop], after, last, runs, slices, parquet, whole,
+                              reference, specs, group_scoped, cache, out)
+                out.unique.merge(part.unique)
+                out.fks.merge(part.fks)
+                for g, other in zip(global_checks, part.global_checks):
+                    g.merge(other)
+                release_memory()
+            after = last
+    except NotSorted as exc:
+        out.errors.append(str(exc))
+        out.stopped = True
+    except (ValueError, TypeError) as exc:
+        out.errors.append(f"the tables cannot be read as the schema's columns: {exc}")
+        out.stopped = True
+    finally:
+        for s in slices.values():
+            s.close()
     return out
+
+
+def _group(package_dir: Path, k: int, group: pd.DataFrame, after: str | None, last: str | None,
+           runs: dict[str, tuple[int, int]], slices: dict[str, TableSlices], parquet: dict[str, ParquetRows],
+           whole: dict[str, pd.DataFrame], reference: bytes, specs: dict, group_scoped: set[str],
+           cache: ValidationCache | None, out: ShardResult) -> GroupResult:
+    """Group ``k``: its result from the cache when its bytes are as before, else checked."""
+    raw = {n: slices[n].raw(*runs[n]) for n in slices}
+    copies = {n: parquet[n].take(*runs[n]) for n in parquet}
+    bodies = _load_bodies(package_dir, group)
+    key = None
+    if cache is not None:
+        hasher = Hasher("report group").add(reference).add(f"{after}\0{last}".encode())
+        hasher.add(group.to_csv(index=False).encode())
+        for n in sorted(raw):
+            hasher.add(n.encode()).add(slices[n].header).add(raw[n])
+        for n in sorted(copies):
+            hasher.add(n.encode()).add(_arrow_bytes(copies[n]))
+        for rid in sorted(bodies):
+            hasher.add(rid.encode()).add(bodies[rid].encode())
+        key = hasher.key()
+        out.cache_keys.append(key)
+        part = cache.get(key)
+        if part is not None:
+            out.cache_hits += 1
+            out.by_group.append((k, part.errors, part.warnings))
+            return part
+    tables = dict(whole)
+    tables["reports"] = group
+    for n, body in raw.items():
+        df = slices[n].frame(body)
+        if not len(df.columns):
+            df = pd.DataFrame(columns=[f["name"] for f in table_schema(n)["fields"]])
+        problem = check_order(n, df["report_id"], after, last) if "report_id" in df else None
+        if problem:
+            raise NotSorted(problem)
+        tables[n] = typed(df, n)
+    part = _check_group(tables, {n: c.to_pandas() for n, c in copies.items()}, bodies, specs, group_scoped)
+    if key:
+        cache.put(key, part)
+    out.by_group.append((k, part.errors, part.warnings))
+    return part
+
+
+def _arrow_bytes(table) -> bytes:
+    """A pyarrow Table as IPC stream bytes (its exact values and types), for hashing."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def merge_shards(package_dir: Path, shards: list[ShardResult], result: Validation) -> None:
@@ -298,8 +330,8 @@ def merge_shards(package_dir: Path, shards: list[ShardResult], result: Validatio
     for _k, e, w in sorted((g for s in shards for g in s.by_group), key=lambda g: g[0]):
         errors += e
         warnings += w
-    errors += [f"{n}: the Parquet copy has more rows than the CSV table" for n, left in first.parquet_rows_left.items()
-               if left]
+    errors += [f"{n}: the Parquet copy has {copy} rows, the CSV table {rows}" for n, (copy, rows) in first.parquet_rows.items()
+               if copy != rows]
     unique, fks, global_checks = first.unique, first.fks, first.global_checks
     for s in shards[1:]:
         unique.merge(s.unique)
@@ -315,38 +347,57 @@ def merge_shards(package_dir: Path, shards: list[ShardResult], result: Validatio
     result.warnings += _unique(warnings)
 
 
-def content_pass(package_dir: Path, result: Validation) -> None:
+def _count_pieces(result: Validation, shards: list[ShardResult]) -> None:
+    result.pieces.update(groups=sum(len(s.by_group) for s in shards), groups_cached=sum(s.cache_hits for s in shards))
+
+
+def content_pass(package_dir: Path, result: Validation, cache_dir: Path | None = None) -> None:
     """Layer 2 in this process (see the module docstring)."""
-    merge_shards(package_dir, [content_shard(package_dir)], result)
+    shard = content_shard(package_dir, cache_dir=cache_dir)
+    result.cache_keys.update(shard.cache_keys)
+    _count_pieces(result, [shard])
+    merge_shards(package_dir, [shard], result)
 
 
-def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int | None = None) -> Validation:
+def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int | None = None,
+                     cache_dir: Path | None = None) -> Validation:
     """Both layers; with ``jobs`` > 1 the shards of layer 2 and the ranges of layer 1 share a pool
-    of worker processes (shards first: they are the longest tasks)."""
+    of worker processes (shards first: they are the longest tasks).
+
+    With ``cache_dir`` (``lbgr.validation_cache``), the pieces that an earlier validation saw
+    unchanged take their results from there; ``result.cache_keys`` names the results used."""
     package_dir = Path(package_dir)
     result = Validation()
     jobs = jobs or min(2, os.cpu_count() or 1)
+    cache = ValidationCache(cache_dir) if cache_dir is not None else None
     t0 = time.perf_counter()
     if jobs <= 1:
-        content_pass(package_dir, result)
+        content_pass(package_dir, result, cache_dir)
         t1 = time.perf_counter()
         if use_frictionless:
-            first = FrictionlessPass(package_dir)
+            first = FrictionlessPass(package_dir, cache=cache)
             result.errors = first.errors() + result.errors
+            result.cache_keys.update(first.keys)
+            result.pieces.update(ranges=len(first.units), ranges_cached=len(first.cached))
         result.seconds.update({"validate_pandera_rules": t1 - t0, "validate_frictionless": time.perf_counter() - t1,
                                "validate_total": time.perf_counter() - t0})
         return result
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        shard_futures = [pool.submit(content_shard, package_dir, k, jobs) for k in range(jobs)]
-        first = FrictionlessPass(package_dir, pool=pool) if use_frictionless else None
+        shard_futures = [pool.submit(content_shard, package_dir, k, jobs, cache_dir) for k in range(jobs)]
+        first = FrictionlessPass(package_dir, pool=pool, cache=cache) if use_frictionless else None
         shards = [f.result() for f in shard_futures]
+        for s in shards:
+            result.cache_keys.update(s.cache_keys)
+        _count_pieces(result, shards)
         t1 = time.perf_counter()
         merge_shards(package_dir, shards, result)
         t2 = time.perf_counter()
         if first is not None:
             result.errors = first.errors() + result.errors
+            result.cache_keys.update(first.keys)
+            result.pieces.update(ranges=len(first.units), ranges_cached=len(first.cached))
         t3 = time.perf_counter()
     result.seconds.update({"validate_pandera_rules": t2 - t0, "validate_frictionless": t3 - t0,
                            "validate_total": t3 - t0, "validate_merge": t2 - t1})
