@@ -22,6 +22,7 @@ researcher can correct them without touching this module:
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -29,13 +30,14 @@ from functools import lru_cache
 
 from .context import Context
 from .divisions import short_name
-from .model import ReportDoc
+from .model import ReportDoc, frozen_instance
 
 OUTER_OPEN, OUTER_CLOSE = "《", "》"
 # Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
 NESTED_PAIRS = {"〈": "〉", "<": ">", "＜": "＞"}
 CLOSER_OF = {OUTER_OPEN: OUTER_CLOSE, **NESTED_PAIRS}
-_BRACKET_CHARS = re.compile("[" + re.escape("\n" + OUTER_OPEN + OUTER_CLOSE + "".join(NESTED_PAIRS) + "".join(NESTED_PAIRS.values())) + "]")
+_CLOSERS = frozenset(CLOSER_OF.values())
+_BRACKET_CHARS = re.compile("[" + re.escape(OUTER_OPEN + OUTER_CLOSE + "".join(NESTED_PAIRS) + "".join(NESTED_PAIRS.values())) + "]")
 
 SENTENCE_BREAKS = "。；;！!？?\n"
 CLAUSE_BREAKS = "，,：:"
@@ -75,6 +77,12 @@ def _salvage(node: _Node) -> list[_Node]:
 
 def find_titles(text: str) -> list[TitleSpan]:
     """Balanced titles of ``text`` in document order (by start offset)."""
+    return list(_titles(text))
+
+
+# The citations and the policy-terms stage both need the titles of the same body.
+@lru_cache(maxsize=4)
+def _titles(text: str) -> tuple[TitleSpan, ...]:
     roots: list[_Node] = []
     stack: list[_Node] = []
 
@@ -84,14 +92,18 @@ def find_titles(text: str) -> list[TitleSpan]:
             keep = [n for c in frame.children for n in _salvage(c)]
             (stack[-1].children if stack else roots).extend(keep)
 
-    # Only brackets and line breaks matter: jump from one to the next instead of visiting every character.
+    # Only brackets and line breaks matter: jump from one bracket to the next instead of visiting
+    # every character. A line break only matters while a bracket is open, so only then is the
+    # stretch since the last bracket looked at for one.
+    last = 0
     for m in _BRACKET_CHARS.finditer(text):
         i, ch = m.start(), m.group()
-        if ch == "\n":
+        if stack and text.find("\n", last, i) >= 0:
             drop_all()
-        elif ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
+        last = i
+        if ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
             stack.append(_Node(ch, i + 1))
-        elif stack and ch in (OUTER_CLOSE, *NESTED_PAIRS.values()):
+        elif stack and ch in _CLOSERS:
             match = next((k for k in range(len(stack) - 1, -1, -1) if CLOSER_OF[stack[k].opener] == ch), None)
             if match is None:
                 continue
@@ -118,7 +130,8 @@ def find_titles(text: str) -> list[TitleSpan]:
         walk(r, None)
     flat.sort(key=lambda pair: pair[0].start)
     index = {id(n): k for k, (n, _) in enumerate(flat)}
-    return [TitleSpan(n.start, n.end, n.opener, None if p is None else index[id(p)]) for n, p in flat]
+    return tuple(frozen_instance(TitleSpan, start=n.start, end=n.end, opener=n.opener,
+                                 parent=None if p is None else index[id(p)]) for n, p in flat)
 
 
 # --- normalising titles -----------------------------------------------------------------------
@@ -169,6 +182,14 @@ class CitationRules:
     scope_rows: list[tuple[str, str, re.Pattern]]  # (evidence, scope, pattern)
     provinces: list[str]
     division_index: object = None
+
+    def __post_init__(self) -> None:
+        # doc_scope tries the scope rows evidence by evidence, for every title.
+        self.scope_by_evidence: dict[str, list[tuple[str, re.Pattern]]] = {}
+        for evidence, scope, pattern in self.scope_rows:
+            self.scope_by_evidence.setdefault(evidence, []).append((scope, pattern))
+        # Whether any province's name occurs in a title, in one search instead of one per name.
+        self.province_name = re.compile("|".join(map(re.escape, self.provinces))) if self.provinces else None
 
     @classmethod
     def from_context(cls, ctx: Context) -> CitationRules:
@@ -241,7 +262,7 @@ def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | 
     verb followed by 的 is attributive (新颁布的《行政处罚法》: the report did not issue it) and
     is skipped, as is a verb that the codebook allows only before draft titles (完成…(草案)).
     """
-    cut = max(window.rfind(c) for c in SENTENCE_BREAKS)
+    cut = max(map(window.rfind, SENTENCE_BREAKS))
     clauses = _CLAUSE_BREAK.split(window[cut + 1:])
     for k in range(len(clauses) - 1, -1, -1):
         clause = clauses[k]
@@ -277,14 +298,15 @@ def _literal(text: str) -> re.Pattern:
     return re.compile(re.escape(text))
 
 
-def _own_place_forms(jurisdiction: str) -> list[str]:
+@lru_cache(maxsize=256)
+def _own_place_forms(jurisdiction: str) -> tuple[str, ...]:
     if not jurisdiction:
-        return []
+        return ()
     forms = {jurisdiction}
     stripped = _PLACE_SUFFIX.sub("", jurisdiction)
     if len(stripped) >= 2:
         forms.add(stripped)
-    return sorted(forms, key=len, reverse=True)
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def doc_scope(title_text: str, doc_type_scope: str, action: str, meta: dict, rules: CitationRules) -> tuple[str, str]:
@@ -297,15 +319,15 @@ def doc_scope(title_text: str, doc_type_scope: str, action: str, meta: dict, rul
     (法治政府建设实施纲要); the document type's default (a 法 is national, a 条例 without a place
     is a State Council regulation); issued by the reporting government (local); else unknown.
     """
-    def rows(evidence: str):
-        return [(scope, p) for ev, scope, p in rules.scope_rows if ev == evidence]
+    def rows(evidence: str) -> list[tuple[str, re.Pattern]]:
+        return rules.scope_by_evidence.get(evidence, [])
 
     for scope, p in rows("national_marker"):
         if p.search(title_text):
             return scope, "national_marker"
     if any(form in title_text for form in _own_place_forms(meta.get("jurisdiction") or "")):
         return ("provincial" if meta.get("admin_level") == "province" else "local"), "own_place"
-    if any(name in title_text for name in rules.provinces):
+    if rules.province_name is not None and rules.province_name.search(title_text):
         return "provincial", "province_name"
     for scope, p in rows("self_reference"):
         if p.search(title_text):
@@ -329,11 +351,16 @@ def _masked(text: str, spans: list[tuple[int, int]], offset: int) -> str:
     """``text`` with the given bracketed spans (body offsets of the inner text) replaced by □."""
     if not spans:
         return text
-    chars = list(text)
-    for s, e in spans:
-        for k in range(max(s - 1 - offset, 0), min(e + 1 - offset, len(chars))):
-            chars[k] = MASK
-    return "".join(chars)
+    # Pieces of the text between the masked stretches (which may overlap), joined once.
+    pieces = []
+    pos = 0
+    for s, e in sorted(spans):
+        a, b = max(s - 1 - offset, pos), min(e + 1 - offset, len(text))
+        if a < b:
+            pieces += [text[pos:a], MASK * (b - a)]
+            pos = b
+    pieces.append(text[pos:])
+    return "".join(pieces)
 
 
 def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
@@ -342,13 +369,15 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     spans = find_titles(body)
     rows: list[dict] = []
     ids = [f"{doc.report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
+    # The titles directly inside each title (None: at the top), in order of their starts.
     children: dict[int | None, list[tuple[int, int]]] = {}
     for span in spans:
         children.setdefault(span.parent, []).append((span.start, span.end))
+    child_starts = {parent: [s for s, _ in pairs] for parent, pairs in children.items()}
     for k, span in enumerate(spans):
         title = body[span.start:span.end]
-        own_text = _masked(title, children.get(k, []), span.start).replace(MASK, "")
         normalized = normalize_title(title)
+        own_text = _masked(title, children.get(k, []), span.start).replace(MASK, "")
         suffixes = rules.split_suffixes(normalized)
         doc_type, type_scope = rules.doc_type(suffixes.base)
 
@@ -357,11 +386,14 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
             window_start = body.rfind("\n", 0, span.start) + 1
         else:
             window_start = spans[span.parent].start
-        earlier = [(s, e) for s, e in children.get(span.parent, []) if window_start <= s < span.start]
+        siblings, starts = children[span.parent], child_starts[span.parent]
+        earlier = siblings[bisect.bisect_left(starts, window_start):bisect.bisect_left(starts, span.start)]
         window = _masked(body[window_start:span.start - 1], earlier, window_start)
         verb = governing_verb(window, rules, suffixes.is_draft)
         action = verb.action if verb else "cited"
-        scope, evidence = doc_scope(normalize_title(own_text), type_scope, action, doc.meta, rules)
+        # Mostly the title holds no nested title: its own text is then the title, already normalised.
+        own_normalized = normalized if own_text == title else normalize_title(own_text)
+        scope, evidence = doc_scope(own_normalized, type_scope, action, doc.meta, rules)
         paragraph = doc.paragraph_at(span.start)
         rows.append({
             "citation_id": ids[k],

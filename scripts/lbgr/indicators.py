@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import pandas as pd
+
+try:  # the standard library's own pattern parser: private, so without it rules are only slower to try
+    from re import _constants as sre
+    from re import _parser as sre_parser
+except ImportError:  # pragma: no cover
+    sre = sre_parser = None
 
 # Words that mark a figure as a total for the whole reporting period or jurisdiction; a
 # candidate stated with one of them ranks before one without (tie-break rule 4).
@@ -76,12 +81,84 @@ class Mention:
     own_end: int | None = None
 
 
+def first_chars(pattern: re.Pattern) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can begin with, or None when that is not known
+    (a match may be empty, begin with any character, or the pattern ignores case).
+
+    A text that holds none of them cannot match, which spares trying the pattern on it.
+    """
+    if sre_parser is None or pattern.flags & re.IGNORECASE or not isinstance(pattern.pattern, str):
+        return None
+    chars, can_be_empty = _first_chars(sre_parser.parse(pattern.pattern, pattern.flags))
+    return None if chars is None or can_be_empty else frozenset(chars)
+
+
+def _first_chars(items) -> tuple[set[str] | None, bool]:
+    """(first characters or None for any, whether it can match empty) of a parsed sequence."""
+    out: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars, can_be_empty = {chr(av)}, False
+        elif op is sre.IN:
+            chars, can_be_empty = set(), False
+            for kind, value in av:
+                if kind is sre.LITERAL:
+                    chars.add(chr(value))
+                elif kind is sre.RANGE and value[1] - value[0] < 256:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                else:  # a negated set, a category (\d, \w …) or a wide range
+                    return None, False
+        elif op is sre.BRANCH:
+            chars, can_be_empty = set(), False
+            for alternative in av[1]:
+                c, e = _first_chars(alternative)
+                if c is None:
+                    return None, False
+                chars |= c
+                can_be_empty = can_be_empty or e
+        elif op is sre.SUBPATTERN:
+            if av[1] & re.IGNORECASE:
+                return None, False
+            chars, can_be_empty = _first_chars(av[3])
+        elif op is sre.ATOMIC_GROUP:
+            chars, can_be_empty = _first_chars(av)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+            chars, can_be_empty = _first_chars(av[2])
+            can_be_empty = can_be_empty or av[0] == 0
+        elif op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+            chars, can_be_empty = set(), True  # takes no character
+        else:  # any character, a back-reference, …
+            return None, False
+        if chars is None:
+            return None, False
+        out |= chars
+        if not can_be_empty:
+            return out, False
+    return out, True
+
+
 class Codebook:
     def __init__(self, rows: list[dict[str, str]]):
         self.rows = rows
         self.rules = [IndicatorRule.from_row(r) for r in rows]
         self.by_code = {r.code: r for r in self.rules}
         self._admitting: dict[tuple[str, str], list[IndicatorRule]] = {}
+        # Rule i is bit i. A rule is tried on a context only if the context holds a character
+        # its pattern can begin with (``first_chars``): a few rules rather than all that the
+        # figure's kind and unit admit.
+        self._bit_rule = {1 << i: r for i, r in enumerate(self.rules)}
+        self._always = 0  # rules whose first characters are not known: always tried
+        self._by_first_char: dict[str, int] = {}
+        for i, rule in enumerate(self.rules):
+            chars = first_chars(rule.pattern)
+            if chars is None:
+                self._always |= 1 << i
+            else:
+                for c in chars:
+                    self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
+        self._first_char_re = re.compile(
+            "[" + "".join(re.escape(c) for c in sorted(self._by_first_char)) + "]") if self._by_first_char else None
+        self._admitting_mask: dict[tuple[str, str], int] = {}
 
     def _rules_for(self, value_kind: str, unit: str) -> list[IndicatorRule]:
         """The rules (in codebook order) that allow a figure of this kind and unit."""
@@ -90,6 +167,16 @@ class Codebook:
         if found is None:
             found = self._admitting[key] = [r for r in self.rules if value_kind in r.value_kinds
                                             and (not r.units or unit in r.units)]
+        return found
+
+    def _mask_for(self, value_kind: str, unit: str) -> int:
+        """``_rules_for`` as a bit set."""
+        key = (value_kind, unit)
+        found = self._admitting_mask.get(key)
+        if found is None:
+            found = self._admitting_mask[key] = sum(
+                1 << i for i, r in enumerate(self.rules)
+                if value_kind in r.value_kinds and (not r.units or unit in r.units))
         return found
 
     def code_for(self, m: Mention) -> str | None:
@@ -102,29 +189,51 @@ class Codebook:
         match in the figure's own clause always before one in a borrowed clause; equal
         distances go to the lower ``priority``.
         """
-        own_end = len(m.context) if m.own_end is None else m.own_end
+        return self.code_at(m.context, m.number_start, m.number_end, m.sentence, m.noun, m.unit_normalized,
+                            m.value_kind, m.own_start, len(m.context) if m.own_end is None else m.own_end)
+
+    def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
+                unit_normalized: str, value_kind: str, own_start: int, own_end: int) -> str | None:
+        """``code_for`` of the mention with these fields (``own_end`` given), without building it."""
+        candidates = self._admitting_mask.get((value_kind, unit_normalized))
+        if candidates is None:
+            candidates = self._mask_for(value_kind, unit_normalized)
+        if not candidates:
+            return None
+        present = self._always
+        if self._first_char_re is not None:
+            by_first_char = self._by_first_char
+            for c in self._first_char_re.findall(context):
+                present |= by_first_char[c]
+        candidates &= present
         best: tuple[int, int, str] | None = None
-        for rule in self._rules_for(m.value_kind, m.unit_normalized):
+        # The order the rules are tried in does not matter: the least key wins, and equal keys name one code.
+        while candidates:
+            bit = candidates & -candidates
+            candidates ^= bit
+            rule = self._bit_rule[bit]
             # The conditions are independent; the pattern is tested first as it rules out most.
-            if not rule.pattern.search(m.context):
+            if not rule.pattern.search(context):
                 continue
-            if rule.sentence_pattern and not rule.sentence_pattern.search(m.sentence):
+            if rule.sentence_pattern and not rule.sentence_pattern.search(sentence):
                 continue
-            if rule.exclude_pattern and rule.exclude_pattern.search(m.context):
+            if rule.exclude_pattern and rule.exclude_pattern.search(context):
                 continue
-            if rule.noun_exclude_pattern and m.noun and rule.noun_exclude_pattern.search(m.noun):
+            if rule.noun_exclude_pattern and noun and rule.noun_exclude_pattern.search(noun):
                 continue
             dist = None
-            for hit in rule.pattern.finditer(m.context):
-                if hit.end() <= m.number_start:
-                    d = m.number_start - hit.end()
-                elif hit.start() >= m.number_end:
-                    d = hit.start() - m.number_end
+            for hit in rule.pattern.finditer(context):
+                h_start, h_end = hit.span()
+                if h_end <= number_start:
+                    d = number_start - h_end
+                elif h_start >= number_end:
+                    d = h_start - number_end
                 else:
                     d = 0
-                if hit.end() <= m.own_start or hit.start() >= own_end:
+                if h_end <= own_start or h_start >= own_end:
                     d += BORROWED_PENALTY
-                dist = d if dist is None else min(dist, d)
+                if dist is None or d < dist:
+                    dist = d
             if dist is None:
                 continue
             key = (dist, rule.priority, rule.code)
@@ -160,28 +269,38 @@ def choose_row(candidates: list, rule: IndicatorRule | None, part_of: dict[str, 
     before it in its clause); (6) stated as a total (共, 累计, 全年, 全市 … before it in its
     clause); (7) document order. Values are taken as stated: nothing is summed or recomputed.
     """
-    def rank(row) -> tuple:
-        kind_ok = rule is not None and row.value_kind == rule.preferred_kind
-        in_results = part_of.get(row.section_id, "") not in NOT_RESULTS
-        preferred = bool(rule and rule.preferred_pattern and rule.preferred_pattern.search(str(row.sentence)))
-        lead = _lead(row)
-        is_part = PART_MARKERS.search(lead) is not None
-        total = TOTAL_MARKERS.search(lead) is not None
-        units = rule.unit_order if rule is not None else ()
-        unit_rank = units.index(row.unit_normalized) if row.unit_normalized in units else len(units)
-        return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(row.char_start))
-
-    return min(candidates, key=rank)
+    return min(candidates, key=lambda row: _rank(rule, part_of, row.value_kind, row.section_id, row.sentence,
+                                                 row.surface, row.unit_normalized, row.char_start))
 
 
-def _lead(row) -> str:
+def _choose_record(candidates: list[dict], rule: IndicatorRule | None, part_of: dict[str, str]) -> dict:
+    """``choose_row`` for rows given as dicts (as the stages make them)."""
+    return min(candidates, key=lambda row: _rank(rule, part_of, row["value_kind"], row["section_id"], row["sentence"],
+                                                 row["surface"], row["unit_normalized"], row["char_start"]))
+
+
+def _rank(rule: IndicatorRule | None, part_of: dict[str, str], value_kind, section_id, sentence, surface,
+          unit_normalized, char_start) -> tuple:
+    """The sort key of ``choose_row`` for a row with these fields."""
+    kind_ok = rule is not None and value_kind == rule.preferred_kind
+    in_results = part_of.get(section_id, "") not in NOT_RESULTS
+    preferred = bool(rule and rule.preferred_pattern and rule.preferred_pattern.search(str(sentence)))
+    lead = _lead_of(str(sentence), str(surface))
+    is_part = PART_MARKERS.search(lead) is not None
+    total = TOTAL_MARKERS.search(lead) is not None
+    units = rule.unit_order if rule is not None else ()
+    unit_rank = units.index(unit_normalized) if unit_normalized in units else len(units)
+    return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(char_start))
+
+
+def _lead_of(sentence: str, surface: str) -> str:
     """The words of the figure's clause before it (up to 30 characters)."""
-    sentence, surface = str(row.sentence), str(row.surface)
     i = sentence.find(surface)
     if i < 0:
         return ""
     before = sentence[max(0, i - 30):i]
-    cut = max(before.rfind(c) for c in ",，;；:：。")
+    cut = max(before.rfind(","), before.rfind("，"), before.rfind(";"), before.rfind("；"), before.rfind(":"),
+              before.rfind("："), before.rfind("。"))
     return before[cut + 1:]
 
 
@@ -195,20 +314,20 @@ def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[di
 
     codebook = codebook_of(ctx)
     part_of = _part_types(rows.get("sections", []))
-    groups: dict[str, list[SimpleNamespace]] = {}
+    groups: dict[str, list[dict]] = {}
     for m in rows.get("measures", []):
         code = m.get("indicator_code")
         if code:
-            groups.setdefault(str(code), []).append(SimpleNamespace(**m))
+            groups.setdefault(str(code), []).append(m)
     out = []
     for code in sorted(groups):
         group = groups[code]
-        best = choose_row(group, codebook.by_code.get(code), part_of)
+        best = _choose_record(group, codebook.by_code.get(code), part_of)
         out.append({
-            "report_id": best.report_id, "indicator_code": code, "measure_id": best.measure_id,
-            "value": best.value, "value_normalized": best.value_normalized,
-            "unit_normalized": best.unit_normalized, "qualifier": best.qualifier,
-            "value_kind": best.value_kind, "n_candidates": len(group),
+            "report_id": best["report_id"], "indicator_code": code, "measure_id": best["measure_id"],
+            "value": best["value"], "value_normalized": best["value_normalized"],
+            "unit_normalized": best["unit_normalized"], "qualifier": best["qualifier"],
+            "value_kind": best["value_kind"], "n_candidates": len(group),
         })
     return {"report_indicators": out}
 

@@ -14,11 +14,12 @@ clause.
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from operator import itemgetter
 
-from .indicators import Codebook, Mention, report_indicator_rows
-from .model import ReportDoc, frozen_instance
+from .indicators import Codebook, report_indicator_rows
+from .model import ReportDoc
 from .numbers import Quantity, find_quantities
 
 _SENTENCE_END = set("。!?！？;；")
@@ -49,14 +50,10 @@ _QUOTE_MARKS = re.compile(r"[“”‘’\"]")
 _MAX_SUBJECT = 20
 
 
-@dataclass(frozen=True)
-class _Clause:
-    start: int
-    end: int  # exclusive, before the delimiter
-
-
-def _is_thousands_comma(text: str, i: int) -> bool:
-    return 0 < i and text[i - 1].isdigit() and _THOUSANDS.match(text, i) is not None
+def _cut_lead(pattern: re.Pattern, text: str) -> str:
+    """``pattern.sub("", text)`` for a pattern anchored at ``^`` (it can only match at the start)."""
+    m = pattern.match(text)
+    return text[m.end():] if m else text
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -70,16 +67,57 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out if text[s:e].strip()]
 
 
-def split_clauses(text: str, start: int, end: int) -> list[_Clause]:
-    out, s = [], start
+def split_clauses(text: str, start: int, end: int) -> tuple[list[int], list[int]]:
+    """The starts and the ends (exclusive, before the delimiter) of the clauses of ``text[start:end]``."""
+    starts, ends, s = [], [], start
     for m in _CLAUSE_END_RE.finditer(text, start, end):
         i = m.start()
-        if not _is_thousands_comma(text, i):
-            out.append(_Clause(s, i))
+        if not (0 < i and text[i - 1].isdigit() and _THOUSANDS.match(text, i)):  # not in 12,000
+            starts.append(s)
+            ends.append(i)
             s = i + 1
     if s < end:
-        out.append(_Clause(s, end))
-    return out or [_Clause(start, end)]
+        starts.append(s)
+        ends.append(end)
+    return (starts, ends) if starts else ([start], [end])
+
+
+class _Sentence:
+    """The clauses of one sentence and the figures in it.
+
+    Whether a clause, without its figures, names a topic depends on nothing else, so it is
+    worked out once per clause however many figures of the sentence ask.
+    """
+
+    __slots__ = ("text", "starts", "ends", "quantities", "_topical")
+
+    def __init__(self, text: str, start: int, end: int, quantities: list[Quantity]):
+        self.text = text
+        self.starts, self.ends = split_clauses(text, start, end)
+        self.quantities = quantities
+        self._topical: dict[int, bool] = {}
+
+    def clause_of(self, pos: int) -> int:
+        """The first clause whose span, its delimiter included, holds ``pos`` (else the last):
+        clauses follow one another, each starting right after the delimiter of the one before."""
+        return max(bisect.bisect_right(self.starts, pos) - 1, 0)
+
+    def names_topic(self, i: int) -> bool:
+        found = self._topical.get(i)
+        if found is None:
+            found = self._topical[i] = _names_topic(self.without_figures(i))
+        return found
+
+    def without_figures(self, i: int) -> str:
+        """The words of clause ``i`` without its figures."""
+        text, start, end = self.text, self.starts[i], self.ends[i]
+        out, pos = [], start
+        for q in self.quantities:
+            if start <= q.start < end:
+                out.append(text[pos:q.start])
+                pos = q.end
+        out.append(text[pos:end])
+        return "".join(out)
 
 
 def _strip_filler_end(text: str) -> str:
@@ -91,25 +129,17 @@ def _strip_filler_end(text: str) -> str:
 
 
 def _names_topic(lead: str) -> bool:
-    if _LEAD_REFERS_BACK.match(lead):
-        return False
-    return len(_strip_filler_end(_LEAD_FILLER.sub("", lead))) >= _MIN_TOPIC
+    return not _LEAD_REFERS_BACK.match(lead) and _long_enough(lead)
 
 
-def _without(text: str, c: _Clause, quantities: list[Quantity]) -> str:
-    """The clause's words without its figures."""
-    out, pos = [], c.start
-    for q in quantities:
-        if c.start <= q.start < c.end:
-            out.append(text[pos:q.start])
-            pos = q.end
-    out.append(text[pos:c.end])
-    return "".join(out)
+def _long_enough(lead: str) -> bool:
+    """Whether ``lead`` has enough words, fillers aside, to name a topic."""
+    # Stripping the fillers only shortens it.
+    return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_lead(_LEAD_FILLER, lead))) >= _MIN_TOPIC
 
 
-def mapping_context(text: str, clauses: list[_Clause], k: int, q_start: int,
-                    quantities: list[Quantity]) -> tuple[int, int]:
-    """(start, end) in ``text`` of the context used to map the figure at ``q_start`` in clause ``k``.
+def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int]:
+    """(start, end) in the paragraph of the context used to map the figure at ``q_start`` in clause ``k``.
 
     1. The clause itself when the words before the figure name a topic.
     2. When they do not, but the rest of the clause does (``48个苏木乡镇完成…``): the clause,
@@ -117,28 +147,29 @@ def mapping_context(text: str, clauses: list[_Clause], k: int, q_start: int,
     3. Otherwise (``其中受理157件``, ``审结131件``, ``占比82.4%``): back to the nearest earlier
        clause of the sentence that names a topic; if there is none, on to the next clause.
     """
-    own = clauses[k]
-    nxt = clauses[k + 1].end if k + 1 < len(clauses) else own.end
-    lead = text[own.start:q_start]
-    if _names_topic(lead):
-        return own.start, own.end
-    if not _LEAD_REFERS_BACK.match(lead) and _names_topic(_without(text, own, quantities)):
-        return own.start, (nxt if k == 0 else own.end)
-    i = k
-    while i > 0:
-        i -= 1
-        if _names_topic(_without(text, clauses[i], quantities)):
-            return clauses[i].start, own.end
-    return clauses[0].start, nxt
+    starts, ends = sentence.starts, sentence.ends
+    own_start, own_end = starts[k], ends[k]
+    nxt = ends[k + 1] if k + 1 < len(starts) else own_end
+    lead = sentence.text[own_start:q_start]
+    if not _LEAD_REFERS_BACK.match(lead):
+        if _long_enough(lead):  # the lead names a topic
+            return own_start, own_end
+        if sentence.names_topic(k):
+            return own_start, (nxt if k == 0 else own_end)
+    for i in range(k - 1, -1, -1):
+        if sentence.names_topic(i):
+            return starts[i], own_end
+    return starts[0], nxt
 
 
-def counted_noun(text: str, clause: _Clause, q: Quantity) -> str:
+def counted_noun(text: str, clause_end: int, q: Quantity) -> str:
     """The noun written right after a classifier (2个督察小组 → 督察小组), or ""."""
     if q.unit not in _PRE_NOUN_UNITS:
         return ""
-    tail = text[q.end:clause.end]
-    tail = tail[1:] if tail.startswith("的") else tail
-    m = _NOUN.match(tail)
+    pos = q.end
+    if pos < clause_end and text[pos] == "的":
+        pos += 1
+    m = _NOUN.match(text, pos, clause_end) if pos < clause_end else None
     if not m:
         return ""
     word = _QUOTE_MARKS.sub("", m.group(0))
@@ -147,64 +178,66 @@ def counted_noun(text: str, clause: _Clause, q: Quantity) -> str:
     return word[:_MAX_SUBJECT] if len(word) >= 2 else ""
 
 
-def subject_of(text: str, clause: _Clause, q: Quantity, prev_end: int, noun: str, context_lead: str) -> str:
-    """A short phrase naming what the figure counts: the counted noun, else the words before it."""
+def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: str, context_start: int) -> str:
+    """A short phrase naming what the figure counts: the counted noun, else the words before it
+    (in its clause and after the figure before it; failing that, in its mapping context)."""
     if noun and q.unit_normalized != "%":
         return noun
-    begin = max(clause.start, prev_end)
-    lead = _QUOTE_MARKS.sub("", text[begin:q.start])
-    cut = max(lead.rfind(ch) for ch in "、()《》")
+    lead = _QUOTE_MARKS.sub("", text[max(clause_start, prev_end):q.start])
+    cut = max(lead.rfind("、"), lead.rfind("("), lead.rfind(")"), lead.rfind("《"), lead.rfind("》"))
     if cut >= 0 and len(lead) - cut - 1 >= 2:
         lead = lead[cut + 1:]
-    lead = _strip_filler_end(_SUBJECT_LEAD.sub("", _LEAD_FILLER.sub("", lead))).strip("《》 ")
+    lead = _strip_filler_end(_cut_lead(_SUBJECT_LEAD, _cut_lead(_LEAD_FILLER, lead))).strip("《》 ")
     if len(lead) < 2 and noun:
         return noun
     if len(lead) < 2:
-        lead = _strip_filler_end(_QUOTE_MARKS.sub("", context_lead)).rstrip(",，:：;；、 ").strip("《》 ")
+        lead = _strip_filler_end(_QUOTE_MARKS.sub("", text[context_start:q.start])).rstrip(",，:：;；、 ").strip("《》 ")
     return lead[-_MAX_SUBJECT:]
 
 
 def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     rows: list[dict] = []
-    paragraphs = doc.paragraphs or []
-    for para in paragraphs:
+    report_id = doc.report_id
+    section_at = doc.section_lookup().deepest
+    code_at = codebook.code_at
+    for para in doc.paragraphs or []:
         text = para.text
         quantities = find_quantities(text)
         if not quantities:
             continue
         sentences = split_sentences(text)
-        for s_start, s_end in sentences:
-            in_sentence = [q for q in quantities if s_start <= q.start < s_end]
-            if not in_sentence:
+        # Each figure in the sentence that holds its start (sentences tile the paragraph, and a
+        # figure starts with a digit or a word, so never in the blank ones left out).
+        s_starts = [s for s, _ in sentences]
+        in_sentence: list[list[Quantity]] = [[] for _ in sentences]
+        for q in quantities:
+            i = bisect.bisect_right(s_starts, q.start) - 1
+            if i >= 0 and q.start < sentences[i][1]:
+                in_sentence[i].append(q)
+        para_start, paragraph_id = para.char_start, para.paragraph_id
+        for (s_start, s_end), figures in zip(sentences, in_sentence):
+            if not figures:
                 continue
-            clauses = split_clauses(text, s_start, s_end)
-
-            def clause_index(pos: int, clauses=clauses) -> int:
-                for idx, c in enumerate(clauses):
-                    if c.start <= pos <= c.end:
-                        return idx
-                return len(clauses) - 1
-
+            sentence = _Sentence(text, s_start, s_end, figures)
+            starts, ends = sentence.starts, sentence.ends
             sentence_text = text[s_start:s_end]
             prev_end_in_clause: dict[int, int] = {}
-            for q in in_sentence:
-                k = clause_index(q.start)
-                noun = counted_noun(text, clauses[k], q)
-                c_start, c_end = mapping_context(text, clauses, k, q.start, in_sentence)
-                subject = subject_of(text, clauses[k], q, prev_end_in_clause.get(k, clauses[k].start), noun,
-                                     text[c_start:q.start])
-                prev_end_in_clause[k] = q.end
-                mention = frozen_instance(
-                    Mention, context=text[c_start:c_end], number_start=q.start - c_start,
-                    number_end=q.end - c_start, sentence=sentence_text, subject=subject, noun=noun,
-                    unit_normalized=q.unit_normalized, value_kind=q.value_kind,
-                    own_start=clauses[k].start - c_start, own_end=clauses[k].end - c_start)
-                start, end = para.char_start + q.start, para.char_start + q.end
+            for q in figures:
+                q_start, q_end = q.start, q.end
+                k = sentence.clause_of(q_start)
+                own_start, own_end = starts[k], ends[k]
+                noun = counted_noun(text, own_end, q)
+                c_start, c_end = mapping_context(sentence, k, q_start)
+                subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start)
+                prev_end_in_clause[k] = q_end
+                code = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
+                               q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start)
+                start, end = para_start + q_start, para_start + q_end
                 rows.append({
                     "measure_id": None,  # numbered below, once the rows are in document order
-                    "report_id": doc.report_id,
-                    "section_id": doc.section_at(start, end).section_id,
-                    "paragraph_id": para.paragraph_id,
+                    "report_id": report_id,
+                    "section_id": section_at(start, end).section_id,
+                    "paragraph_id": paragraph_id,
                     "surface": q.surface,
                     "char_start": start,
                     "char_end": end,
@@ -217,12 +250,12 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     "qualifier": q.qualifier,
                     "value_kind": q.value_kind,
                     "subject": subject,
-                    "indicator_code": codebook.code_for(mention),
+                    "indicator_code": code,
                     "sentence": sentence_text,
                 })
-    rows.sort(key=lambda r: r["char_start"])
+    rows.sort(key=itemgetter("char_start"))
     for n, row in enumerate(rows, start=1):
-        row["measure_id"] = f"{doc.report_id}-m{n:04d}"
+        row["measure_id"] = f"{report_id}-m{n:04d}"
     return rows
 
 

@@ -101,11 +101,14 @@ class ReportDoc:
 
     def section_at(self, start: int, end: int | None = None) -> Section:
         """The deepest section whose span contains ``[start, end)``."""
-        end = start + 1 if end is None else end
+        return self.section_lookup().deepest(start, start + 1 if end is None else end)
+
+    def section_lookup(self) -> SectionLookup:
+        """The lookup behind ``section_at``, for a stage that asks it about many spans."""
         lookup = getattr(self, "_lookup", None)  # absent from docs pickled before it existed
         if lookup is None or lookup.sections is not self.sections:
             lookup = self._lookup = SectionLookup(self.sections)
-        return lookup.deepest(start, end)
+        return lookup
 
     def sections_by_id(self) -> dict[str, Section]:
         return {s.section_id: s for s in self.sections}

@@ -85,8 +85,7 @@ _CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "�
              "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
              "个月", "天", "个小时", "小时", "个百分点", "位"}
 
-_SCALES = [("万亿", Decimal(10) ** 12), ("千万", Decimal(10) ** 7), ("百万", Decimal(10) ** 6),
-           ("万", Decimal(10) ** 4), ("亿", Decimal(10) ** 8), ("千", Decimal(10) ** 3)]
+_SCALES = [("万亿", 10**12), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("亿", 10**8), ("千", 10**3)]
 
 # Qualifiers written before the number, longest first, and after the measure word.
 _PREFIX_QUALIFIERS = [("不少于", "over"), ("不低于", "over"), ("至少", "over"), ("超过", "over"),
@@ -109,7 +108,7 @@ _TOKEN = re.compile(
 # token is the one matched where the next of them stands: a fast scan for a single character
 # instead of trying the whole alternation at every position.
 _TOKEN_START = re.compile(f"[0-9０-９{_CN_CHARS}]")
-_RANGE_SEP = re.compile(r"[-—–~～]|至|到")
+_RANGE_SEPS = frozenset("-—–~～至到")  # each a single character
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
@@ -126,7 +125,11 @@ _HOTLINE_AFTER = re.compile(r"(?:市长|市民|政务|便民)?(?:热线|服务|�
 _SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
 _CHANGE_VERB = re.compile(r"(增长|增加|提高|提升|上升|下降|降低|减少|压缩|缩短|缩减|减低|增幅|降幅|下滑|回落)(?!率)")
 _CHANGE_COMPARE = re.compile(r"(同比|环比|较上年|比上年|较去年|比去年|较上一年|比上一年|较同期|比同期)")
-_LEVEL_END = re.compile(r"(到|至|为|达到?)(约|近|超过|逾)?$")
+# A clause that ends with one of these before the figure states a level (压缩到6个工作日), not a
+# change: (到|至|为|达到?)(约|近|超过|逾)? written out, so that a test of the clause's end is a
+# single ``str.endswith``.
+_LEVEL_ENDINGS = tuple(verb + qual for verb in ("到", "至", "为", "达", "达到")
+                       for qual in ("", "约", "近", "超过", "逾"))
 _HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
 _YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
 _CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
@@ -204,16 +207,28 @@ def _cn_decimal(s: str) -> Decimal | None:
     return None if "x" in digits else Decimal(f"{w}.{digits}")
 
 
-def _ar_decimal(s: str) -> Decimal:
-    return Decimal(s.translate(_FULLWIDTH).replace(",", ""))
+# Whole numbers of at most this many digits are read as ``int``: times a magnitude (a power of
+# ten up to 10**12) they stay within the 28 significant digits of the default ``Decimal``
+# context, so int arithmetic gives exactly the value, and ``str`` exactly the text, that
+# ``Decimal`` would, at a fraction of the cost.
+_MAX_INT_DIGITS = 18
 
 
-def _plain(d: Decimal) -> str:
-    """Decimal as written in Arabic numerals, without exponent or trailing zeros beyond the input."""
-    return format(d, "f")
+def _ar_value(s: str) -> int | Decimal:
+    """The value of Arabic digits (full-width ones, thousands separators and a decimal point
+    allowed): an ``int`` when it is a whole number of few digits, else a ``Decimal``."""
+    s = s.translate(_FULLWIDTH).replace(",", "")
+    return int(s) if len(s) <= _MAX_INT_DIGITS and "." not in s else Decimal(s)
 
 
-def _number(d: Decimal) -> int | float:
+def _plain(d: int | Decimal) -> str:
+    """The value as written in Arabic numerals, without exponent or trailing zeros beyond the input."""
+    return str(d) if type(d) is int else format(d, "f")
+
+
+def _number(d: int | Decimal) -> int | float:
+    if type(d) is int:
+        return d
     return int(d) if d == d.to_integral_value() else float(d)
 
 
@@ -255,7 +270,10 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(o < pos < c for o, c in spans)
+    for o, c in spans:
+        if o < pos < c:
+            return True
+    return False
 
 
 # The grammar above as one pattern: the first entry, in the order of UNITS, written at the
@@ -263,29 +281,17 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
 _UNIT_RE = re.compile("|".join(re.escape(w) + (f"(?![{re.escape(na)}])" if na else "") for w, _, _, na in UNITS))
 
 
-def _match_unit(text: str, pos: int) -> tuple[str, str, str] | None:
-    m = _UNIT_RE.match(text, pos)
-    if m is None:
-        return None
-    written, normalized, kind, _ = _UNIT_INDEX[m.group()]
-    return written, normalized, kind
-
-
-def _parse_token(m: re.Match) -> tuple[Decimal, str] | None:
+def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
     """(value, kind of token) for a number token; kind is 'ar', 'cn' or 'pct'."""
     kind = m.lastgroup  # the alternatives are the only groups: pct, ar or cn
-    if kind == "pct":
-        body = m.group("pct")[3:]
-        if body[0] in _CN_CHARS:
-            d = _cn_decimal(body)
-        else:
-            d = _ar_decimal(body)
-        return (d, "pct") if d is not None else None
     if kind == "ar":
-        return _ar_decimal(m.group("ar")), "ar"
-    s = m.group("cn")
-    v = cn_int(s)
-    return (Decimal(v), "cn") if v is not None else None
+        return _ar_value(m.group()), "ar"
+    if kind == "pct":
+        body = m.group()[3:]
+        d = _cn_decimal(body) if body[0] in _CN_CHARS else _ar_value(body)
+        return (d, "pct") if d is not None else None
+    v = cn_int(m.group())
+    return (v, "cn") if v is not None else None
 
 
 def _excluded_context(text: str, start: int, num_end: int, token_kind: str, token: str, unit: str,
@@ -301,15 +307,18 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
             after.isascii() and after.isalpha()):
         return True
     # Time points: 自2021起, 从3月起.
-    if unit == "起" and text[max(0, start - 1):start] in ("自", "从", "于"):
+    if unit == "起" and before in ("自", "从", "于"):
         return True
     if token_kind == "ar":
-        digits = token.translate(_FULLWIDTH)
-        if _HOTLINE_DIGITS.fullmatch(digits) and _HOTLINE_AFTER.match(text, num_end):
-            return True
-        if _YEAR_DIGITS.fullmatch(digits) and text.startswith(("年", "年度"), num_end):
-            return True
-    if token_kind == "cn":
+        # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns.
+        n = len(token)
+        if n == 3 or n == 5:
+            if _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)) and _HOTLINE_AFTER.match(text, num_end):
+                return True
+        elif n == 4:
+            if _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)) and text.startswith(("年", "年度"), num_end):
+                return True
+    elif token_kind == "cn":
         if token == "一":
             return True  # 一批, 一次性, 一对一, 一站式 … are never reported figures
         if _CN_SET_PHRASE.match(text, unit_pos):
@@ -322,15 +331,20 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     return False
 
 
+def _clause_breaks(text: str) -> list[int]:
+    return [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
+
+
 def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str,
                      breaks: list[int] | None = None) -> str:
     """``breaks``: offsets of the clause-break characters of ``text``, if already found."""
     if breaks is None:
-        breaks = [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
+        breaks = _clause_breaks(text)
     i = bisect.bisect_left(breaks, number_start)
-    clause_start = breaks[i - 1] + 1 if i else 0
-    lead = text[clause_start:number_start]
-    if _LEVEL_END.search(lead):
+    lead = text[breaks[i - 1] + 1 if i else 0:number_start]
+    # ``lead`` holds no line break (that is a clause break too), so its end is the only place
+    # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
+    if lead.endswith(_LEVEL_ENDINGS):
         return kind
     if unit_normalized in ("%", "倍", "百分点") and _CHANGE_VERB.search(lead):
         return "change"
@@ -342,19 +356,23 @@ def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: s
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
-    spans = quoted_spans(text)
-    breaks = [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
+    spans: list[tuple[int, int]] | None = None  # found when a first token needs them; many paragraphs have none
+    breaks: list[int] = []
+    next_start, token_at = _TOKEN_START.search, _TOKEN.match
     pos = 0
-    while True:
-        at = _TOKEN_START.search(text, pos)
-        if not at:
-            break
-        m = _TOKEN.match(text, at.start())
+    while (at := next_start(text, pos)) is not None:
+        m = token_at(text, at.start())
         pos = m.end()
-        q = _quantity_at(text, m, spans, breaks)
+        # ``_quantity_at``'s first test, made here to spare a call for the many tokens it rejects.
+        if (m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW) or m.group() == "一":
+            continue
+        if spans is None:
+            spans, breaks = quoted_spans(text), _clause_breaks(text)
+        q = _read_quantity(text, m, spans, breaks)
         if q is not None:
             out.append(q)
-            pos = max(pos, q.end)
+            if q.end > pos:
+                pos = q.end
     return out
 
 
@@ -364,105 +382,118 @@ _CAN_FOLLOW = frozenset("-—–~～至到%％成") | frozenset(_INFIX_QUALIFIER
 _PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
 _POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
 _SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
+# Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
+_NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
 
 
 def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]],
                  breaks: list[int] | None = None) -> Quantity | None:
-    if m.group() == "一" or (not m.group("pct") and text[m.end():m.end() + 1] not in _CAN_FOLLOW):
+    """The quantity whose number is the token ``m``, or None; ``spans``: ``quoted_spans(text)``."""
+    if m.group() == "一" or (m.lastgroup != "pct" and text[m.end():m.end() + 1] not in _CAN_FOLLOW):
         return None  # a lone 一 is never a figure (``_excluded_context``); nothing else needs checking
-    parsed = _parse_token(m)
-    if parsed is None:
-        return None
-    low, token_kind = parsed
-    token = m.group(0)
-    num_start, p = m.start(), m.end()
+    return _read_quantity(text, m, spans, breaks)
 
-    high: Decimal | None = None
+
+def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]],
+                   breaks: list[int] | None) -> Quantity | None:
+    token = m.group()
+    if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
+        low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)
+    else:
+        parsed = _parse_token(m)
+        if parsed is None:
+            return None
+        low, token_kind = parsed
+    num_start, p = m.span()
+
+    high: int | Decimal | None = None
     # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
-    if token_kind in ("ar", "cn"):
-        r = _RANGE_SEP.match(text, p)
-        if r:
-            m2 = _TOKEN.match(text, r.end())
-            if m2 and ((token_kind == "ar" and m2.group("ar")) or (token_kind == "cn" and m2.group("cn"))):
-                p2 = _parse_token(m2)
-                if p2 is not None and p2[0] > low:
-                    if token_kind == "ar" and re.fullmatch(r"(19|20)\d{2}", token) and re.fullmatch(
-                            r"(19|20)\d{2}", m2.group(0)):
-                        return None  # a span of years, 2021-2025
-                    high, p = p2[0], m2.end()
+    if token_kind != "pct" and text[p:p + 1] in _RANGE_SEPS:
+        m2 = _TOKEN.match(text, p + 1)
+        if m2 is not None and m2.lastgroup == token_kind:
+            p2 = _parse_token(m2)
+            if p2 is not None and p2[0] > low:
+                if token_kind == "ar" and _YEAR_DIGITS.fullmatch(token) and _YEAR_DIGITS.fullmatch(m2.group()):
+                    return None  # a span of years, 2021-2025
+                high, p = p2[0], m2.end()
 
     qualifier = "exact"
-    scale, factor = "", Decimal(1)
-    unit = unit_norm = ""
-    kind = "count"
+    scale, factor = "", 1
     if token_kind == "pct":
         unit, unit_norm, kind = "百分之", "%", "percent"
     else:
         if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
             qualifier = _INFIX_QUALIFIERS[text[p]]
             p += 1
-        for s, f in _SCALES if text[p:p + 1] in _SCALE_FIRST else ():
-            if text.startswith(s, p):
-                if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
-                    continue
-                scale, factor = s, f
-                p += len(s)
-                break
+        if text[p:p + 1] in _SCALE_FIRST:
+            for s, f in _SCALES:
+                if text.startswith(s, p):
+                    if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
+                        continue
+                    scale, factor = s, f
+                    p += len(s)
+                    break
         if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
             qualifier = _INFIX_QUALIFIERS[text[p]]
             p += 1
-        if text[p:p + 1] in ("%", "％"):
-            unit, unit_norm, kind = text[p], "%", "percent"
-        elif token_kind == "cn" and text[p:p + 1] == "成" and not scale and high is None and (
-                text[p + 1:p + 2] not in set("立功为员本果效交绩熟就品都长年")):
+        c = text[p:p + 1]
+        if c == "%" or c == "％":
+            unit, unit_norm, kind = c, "%", "percent"
+        elif (token_kind == "cn" and c == "成" and not scale and high is None
+              and text[p + 1:p + 2] not in _NOT_AFTER_CHENG):
             unit, unit_norm, kind = "成", "%", "percent"
-            factor = Decimal(10)
+            factor = 10
         else:
-            u = _match_unit(text, p)
+            u = _UNIT_RE.match(text, p)
             if u is None:
                 return None
-            unit, unit_norm, kind = u
+            unit, unit_norm, kind, _ = _UNIT_INDEX[u.group()]
             if token_kind == "cn" and unit not in _CN_UNITS:
                 return None
     unit_pos = p
-    p += len(unit) if unit != "百分之" else 0
+    if unit != "百分之":
+        p += len(unit)
 
     start = num_start
-    for word, qual in _PREFIX_QUALIFIERS if text[num_start - 1:num_start] in _PREFIX_LAST else ():
-        if text[max(0, num_start - len(word)):num_start] == word:
-            w0 = num_start - len(word)
-            if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
-                continue
-            qualifier = qual  # in reading order, a qualifier before the number comes first
-            start = w0
-            break
-    for word, qual in _POSTFIX_QUALIFIERS if text[p:p + 1] in _POSTFIX_FIRST else ():
-        if text.startswith(word, p):
-            if qualifier == "exact":
-                qualifier = qual
-            p += len(word)
-            break
+    if text[num_start - 1:num_start] in _PREFIX_LAST:
+        for word, qual in _PREFIX_QUALIFIERS:
+            if text[max(0, num_start - len(word)):num_start] == word:
+                w0 = num_start - len(word)
+                if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
+                    continue
+                qualifier = qual  # in reading order, a qualifier before the number comes first
+                start = w0
+                break
+    if text[p:p + 1] in _POSTFIX_FIRST:
+        for word, qual in _POSTFIX_QUALIFIERS:
+            if text.startswith(word, p):
+                if qualifier == "exact":
+                    qualifier = qual
+                p += len(word)
+                break
     if high is not None:
         qualifier = "range"
 
     if _excluded_context(text, num_start, m.end(), token_kind, token, unit, unit_pos):
         return None
-    in_quotes = _inside(spans, num_start)
-    if kind == "duration" or unit_norm in ("公里", "千米"):
-        if _SLOGAN_AFTER.match(text, p):
-            kind = "slogan"
-    if in_quotes and kind != "slogan":
-        return None
-    if kind != "slogan":
+    if (kind == "duration" or unit_norm in ("公里", "千米")) and _SLOGAN_AFTER.match(text, p):
+        kind = "slogan"
+    else:
+        if _inside(spans, num_start):
+            return None
         kind = _change_or_level(text, start, unit_norm, kind, breaks)
 
-    def written(d: Decimal) -> str:
-        return str(int(d)) if token_kind == "cn" or unit == "成" else _plain(d)
-
-    value = written(low) if high is None else f"{written(low)}-{written(high)}"
-    norm = _number(low * factor)
-    norm_high = None if high is None else _number(high * factor)
+    # Chinese numerals (and so 成) are always ints, which ``_plain`` writes as ``str(int(d))``.
+    if high is None:
+        value_high = norm_high = None
+        if type(low) is int:
+            value, norm = str(low), low * factor  # ``_plain`` and ``_number`` of an int
+        else:
+            value, norm = _plain(low), _number(low * factor)
+    else:
+        value_high, norm_high = _plain(high), _number(high * factor)
+        value, norm = f"{_plain(low)}-{value_high}", _number(low * factor)
     return frozen_instance(
-        Quantity, start=start, end=p, surface=text[start:p], value=value,
-        value_high=None if high is None else written(high), scale=scale, unit=unit, unit_normalized=unit_norm, qualifier=qualifier,
-        value_normalized=norm, value_normalized_high=norm_high, value_kind=kind, number_start=num_start)
+        Quantity, start=start, end=p, surface=text[start:p], value=value, value_high=value_high, scale=scale,
+        unit=unit, unit_normalized=unit_norm, qualifier=qualifier, value_normalized=norm,
+        value_normalized_high=norm_high, value_kind=kind, number_start=num_start)

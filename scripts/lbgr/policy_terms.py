@@ -31,9 +31,9 @@ from .model import ReportDoc
 
 QUOTE_PAIRS = {"“": "”", "「": "」", '"': '"'}
 _EDGE_PUNCT = "、，,。.；;：:！!？?·…—- "
-# The only characters the scan reacts to: it jumps from one to the next.
-_QUOTE_OR_BREAK = re.compile("[" + re.escape("\n" + "".join(QUOTE_PAIRS) + "".join(QUOTE_PAIRS.values())) + "]")
-_SPACES = re.compile(r"\s+")
+# The only characters the scan reacts to (with line breaks, looked for only while a quote is open):
+# it jumps from one to the next.
+_QUOTES = re.compile("[" + re.escape("".join(QUOTE_PAIRS) + "".join(QUOTE_PAIRS.values())) + "]")
 
 
 def find_quoted(text: str) -> list[tuple[int, int]]:
@@ -41,11 +41,11 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
     closer = ""
-    for m in _QUOTE_OR_BREAK.finditer(text):
+    for m in _QUOTES.finditer(text):
         i, ch = m.start(), m.group()
-        if ch == "\n":
-            open_at = None
-        elif open_at is not None and ch == closer:
+        if open_at is not None and text.find("\n", open_at, i) >= 0:
+            open_at = None  # the line ended before this quote
+        if open_at is not None and ch == closer:
             if i > open_at + 1:
                 spans.append((open_at + 1, i))
             open_at = None
@@ -56,7 +56,7 @@ def find_quoted(text: str) -> list[tuple[int, int]]:
 
 def normalize_term(term: str) -> str:
     out = unicodedata.normalize("NFKC", term).casefold()
-    out = _SPACES.sub("", out)
+    out = "".join(out.split())  # every whitespace character goes (what \s matches), without a regex
     return out.strip(_EDGE_PUNCT)
 
 
@@ -73,13 +73,14 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
     title_starts = [s for s, _ in titles]
     latest_end = list(itertools.accumulate((e for _, e in titles), max))
     rows = []
+    report_id, paragraph_at, section_at = doc.report_id, doc.paragraph_at, doc.section_at
     for n, (start, end) in enumerate(find_quoted(body), start=1):
-        paragraph = doc.paragraph_at(start)
+        paragraph = paragraph_at(start)
         term = body[start:end]
         rows.append({
-            "term_id": f"{doc.report_id}-t{n:04d}",
-            "report_id": doc.report_id,
-            "section_id": doc.section_at(start, end).section_id,
+            "term_id": f"{report_id}-t{n:04d}",
+            "report_id": report_id,
+            "section_id": section_at(start, end).section_id,
             "paragraph_id": paragraph.paragraph_id if paragraph else None,
             "term": term,
             "term_normalized": normalize_term(term) or term,

@@ -49,9 +49,10 @@ from functools import lru_cache
 # The parser behind ``re``, to read the fixed text a keyword pattern must start with.
 from re import _constants as _sre
 from re import _parser as _sre_parse
+from typing import NamedTuple
 
 from .context import Context
-from .model import ReportDoc, Section, frozen_instance
+from .model import ReportDoc, Section
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -66,8 +67,7 @@ class KeywordRow:
     exception: str
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):  # a named tuple: hundreds are made for every report, and a tuple is made fastest
     start: int
     end: int
     pattern: int  # index into ThemeBook.patterns
@@ -86,8 +86,8 @@ class ThemeBook:
             by_pattern.setdefault(pattern, []).append(
                 KeywordRow(r["theme_code"], r["keyword"], r["keyword_type"], r.get("discrimination_exception") or ""))
         self.patterns = [(re.compile(p), rows) for p, rows in by_pattern.items()]
-        # Plain keywords are first looked for with a substring test, far cheaper than a regex scan.
-        self.literals = [rows[0].keyword if p == re.escape(rows[0].keyword) else None
+        # A plain keyword matches exactly its own text: the scan that finds it needs no regex after it.
+        self.literals = [rows[0].keyword if p == re.escape(rows[0].keyword) and rows[0].keyword else None
                          for p, rows in by_pattern.items()]
         self.keywords = [row for _, rows in self.patterns for row in rows]
         self._discriminative = [next((r.theme_code for r in rows if r.keyword_type == DISCRIMINATIVE), None)
@@ -98,33 +98,57 @@ class ThemeBook:
                        else f"{'/'.join(ambiguous)} {rows[0].keyword}"
                        for theme, ambiguous, (_, rows) in zip(self._discriminative, self._ambiguous, self.patterns)]
         self._heading_theme = lru_cache(maxsize=4096)(self._heading_theme_of)
-        self._prefilter = PatternPrefilter([pattern_prefixes(regex) for regex, _ in self.patterns])
+        self._prefilter = PatternPrefilter(
+            [[literal] if literal else pattern_prefixes(regex) for literal, (regex, _) in zip(self.literals, self.patterns)],
+            [literal is not None for literal in self.literals])
+        # A pattern that cannot match the empty string matches, like ``finditer``, exactly where one
+        # of its prefixes begins: it is tried there alone instead of searched for in the stretch.
+        self._never_empty = [_min_width(regex) > 0 for regex, _ in self.patterns]
 
     @classmethod
     def from_context(cls, ctx: Context) -> ThemeBook:
         return _book(ctx)
 
-    def hits(self, text: str, candidates: list[int] | None = None) -> list[Hit]:
-        """Keyword hits in ``text``; ``candidates`` (from ``candidates_in``), when given, are the
-        only patterns that can match it."""
-        patterns = self.patterns
-        found = [(m.start(), -(m.end() - m.start()), k)
-                 for k in (range(len(patterns)) if candidates is None else candidates)
-                 if self.literals[k] is None or self.literals[k] in text
-                 for m in patterns[k][0].finditer(text) if m.end() > m.start()]
-        found.sort()
-        out: list[Hit] = []
-        last_end = -1
-        for start, neg_len, k in found:
-            if start >= last_end:
-                last_end = start - neg_len
-                out.append(frozen_instance(Hit, start=start, end=last_end, pattern=k))
-        return out
+    def hits(self, text: str) -> list[Hit]:
+        """Keyword hits in ``text``."""
+        return self.hits_in(text, [(0, len(text))])[0]
 
-    def candidates_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
-        """For each of the sorted, disjoint ``spans`` of ``text``, the patterns that can match
-        ``text[start:end]``, found in one pass over ``text`` (see ``PatternPrefilter``)."""
-        return self._prefilter.candidates(text, spans)
+    def hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[Hit]]:
+        """For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
+        ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text.
+
+        One scan of ``text`` (``PatternPrefilter``) places every plain keyword and, for the other
+        patterns, the places in each stretch where a match can begin; a pattern is run only
+        there, on the stretch itself so that look-arounds and anchors see what they would see in it.
+        """
+        patterns, never_empty, always = self.patterns, self._never_empty, self._prefilter.always
+        out: list[list[Hit]] = []
+        for (start, end), (found, begins) in zip(spans, self._prefilter.scan(text, spans)):
+            if begins or always:
+                stretch = text if start == 0 and end == len(text) else text[start:end]
+                for k, places in begins.items():
+                    regex = patterns[k][0]
+                    if never_empty[k]:
+                        # As ``finditer`` would: the first match at or after where the last one ended.
+                        resume = start
+                        for at in sorted(set(places)) if len(places) > 1 else places:
+                            if at >= resume and (m := regex.match(stretch, at - start)):
+                                resume = start + m.end()
+                                found.append((at, at - resume, k))
+                    else:
+                        found.extend((start + m.start(), m.start() - m.end(), k)
+                                     for m in regex.finditer(stretch) if m.end() > m.start())
+                found.extend((start + m.start(), m.start() - m.end(), k)
+                             for k in always for m in patterns[k][0].finditer(stretch) if m.end() > m.start())
+            found.sort()
+            hits: list[Hit] = []
+            last_end = -1
+            for at, neg_len, k in found:
+                if at >= last_end:
+                    last_end = at - neg_len
+                    hits.append(Hit(at, last_end, k))
+            out.append(hits)
+        return out
 
     def discriminative_theme(self, hit: Hit) -> str | None:
         return self._discriminative[hit.pattern]
@@ -140,12 +164,14 @@ class ThemeBook:
         matched = [code for code, regex in self.heading.items() if regex.search(heading)]
         return matched[0] if len(matched) == 1 else None
 
-    def theme_at(self, doc: ReportDoc, start: int, end: int, by_id: dict[str, Section]) -> str | None:
+    def theme_at(self, doc: ReportDoc, start: int, end: int, by_id: dict[str, Section],
+                 section: Section | None = None) -> str | None:
         """The theme announced for the text at ``[start, end)``: the nearest heading, from the inside
-        out, that announces exactly one theme (see the module docstring)."""
+        out, that announces exactly one theme (see the module docstring). ``section``, when given,
+        is ``doc.section_at(start, end)``."""
         paragraph = doc.paragraph_at(start)
         lead = lead_phrase(paragraph.text) if paragraph else ""
-        node: Section | None = doc.section_at(start, end)
+        node: Section | None = doc.section_at(start, end) if section is None else section
         while node is not None:
             if lead and paragraph is not None and node.heading_char_start < paragraph.char_start:
                 theme = self.heading_theme(lead)
@@ -171,6 +197,14 @@ def pattern_prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
         return None
     out = [p for p, _ in _expand(items, limit)]
     return None if not out or "" in out else sorted(set(out))
+
+
+def _min_width(regex: re.Pattern) -> int:
+    """The fewest characters a match of ``regex`` can span (0 when unsure)."""
+    try:
+        return _sre_parse.parse(regex.pattern, regex.flags).getwidth()[0]
+    except Exception:  # an unfamiliar parser: assume the worst
+        return 0
 
 
 def _expand(items, limit: int) -> list[tuple[str, bool]]:
@@ -207,44 +241,83 @@ def _expand(items, limit: int) -> list[tuple[str, bool]]:
 
 
 class PatternPrefilter:
-    """Which keyword patterns can match a stretch of text, in one scan of the whole text.
+    """Where keyword patterns can match in stretches of a text, in one scan of the whole text.
 
     Every match of a pattern starts with one of its prefixes (``pattern_prefixes``), so a pattern can
-    match inside a stretch only if one of its prefixes lies wholly inside it. One alternation
-    of all prefixes, longest first, finds the longest prefix at each place; the shorter prefixes
-    found there are its own beginnings. Patterns without prefixes are always candidates.
+    match inside a stretch only where one of its prefixes lies wholly inside it. One alternation of
+    all prefixes, longest first, finds the longest prefix at each place (it consumes only the first
+    character, so prefixes that overlap are all found); the shorter prefixes found there are its
+    own beginnings. A pattern marked *exact* matches nothing but its one prefix (a plain keyword),
+    so the places of that prefix are its matches. Patterns without prefixes (``always``) can
+    match anywhere.
     """
 
-    def __init__(self, prefixes: list[list[str] | None]):
+    GROUPS_PER_REGEX = 24  # measured: fewer passes cost more groups tried per place, and the reverse
+
+    def __init__(self, prefixes: list[list[str] | None], exact: list[bool]):
         self.always = [k for k, ps in enumerate(prefixes) if ps is None]
         owners: dict[str, list[int]] = {}
         for k, ps in enumerate(prefixes):
             for p in ps or ():
                 owners.setdefault(p, []).append(k)
-        # For each prefix, (length, patterns) of itself and of every prefix it begins with.
-        self.found_at = {p: [(len(q), owners[q]) for q in owners if p.startswith(q)] for p in owners}
+        # For each prefix: (length, exact patterns, other patterns) of itself and of every prefix
+        # it begins with.
+        self.found_at = {p: [(len(q), [k for k in owners[q] if exact[k]], [k for k in owners[q] if not exact[k]])
+                             for q in owners if p.startswith(q)]
+                         for p in owners}
+        # An exact pattern whose text can overlap itself (阿阿 in 阿阿阿) matches, like ``finditer``,
+        # only where its previous match has ended.
+        self.self_overlapping = {k for k, ps in enumerate(prefixes) if exact[k] and ps and _has_border(ps[0])}
         by_first: dict[str, list[str]] = {}
         for p in sorted(owners, key=lambda p: (-len(p), p)):
             by_first.setdefault(p[0], []).append(re.escape(p[1:]))
-        # Grouped by first character, so the engine tests one character per group, not per prefix.
-        self.regex = re.compile("|".join(re.escape(c) + "(?:" + "|".join(rest) + ")"
-                                         for c, rest in by_first.items())) if owners else None
+        # Grouped by first character, so the engine tests one character per group, not per prefix;
+        # the rest of the prefix, in a look-ahead group, is captured without being consumed. Where
+        # a first character begins no prefix that follows, the engine still tries every other
+        # group, so the groups are spread over a few regexes: a few more passes over the text,
+        # each with far fewer groups to try at every place that might begin a prefix.
+        groups = [re.escape(c) + "(?=(" + "|".join(rest) + "))" for c, rest in by_first.items()]
+        self.regexes = [re.compile("|".join(groups[i:i + self.GROUPS_PER_REGEX]))
+                        for i in range(0, len(groups), self.GROUPS_PER_REGEX)]
 
-    def candidates(self, text: str, spans: list[tuple[int, int]]) -> list[list[int]]:
-        sets: list[set[int]] = [set(self.always) for _ in spans]
-        starts = [a for a, _ in spans]
-        pos = 0
-        search = self.regex.search if self.regex is not None else None
-        while search is not None and (m := search(text, pos)):
-            at = m.start()
-            i = bisect.bisect_right(starts, at) - 1
-            if i >= 0:
-                end = spans[i][1]
-                for n, ks in self.found_at[m.group()]:
-                    if at + n <= end:
-                        sets[i].update(ks)
-            pos = at + 1
-        return [sorted(c) for c in sets]
+    def scan(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[list[tuple[int, int, int]], dict[int, list[int]]]]:
+        """For each of the sorted, disjoint ``spans``: the matches of exact patterns wholly inside
+        it, as (start, -length, pattern), and for every other pattern with a prefix wholly inside
+        it, the places where those prefixes begin (in no particular order, perhaps repeated)."""
+        found: list[list[tuple[int, int, int]]] = [[] for _ in spans]
+        begins: list[dict[int, list[int]]] = [{} for _ in spans]
+        found_at, self_overlapping = self.found_at, self.self_overlapping
+        # Each regex finds its prefixes in order, and an exact pattern's one prefix is found by
+        # one regex, so each exact pattern's matches come in order.
+        busy_until: dict[tuple[int, int], int] = {}
+        last = len(spans) - 1
+        for regex in self.regexes if spans else ():
+            i = 0
+            start, end = spans[0]
+            for m in regex.finditer(text):
+                at = m.start()
+                while at >= end and i < last:
+                    i += 1
+                    start, end = spans[i]
+                if not start <= at < end:
+                    continue
+                for n, exact, others in found_at[text[at:m.end(m.lastindex)]]:
+                    if at + n > end:
+                        continue
+                    for k in exact:
+                        if k in self_overlapping:
+                            if busy_until.get((i, k), at) > at:
+                                continue
+                            busy_until[(i, k)] = at + n
+                        found[i].append((at, -n, k))
+                    for k in others:
+                        begins[i].setdefault(k, []).append(at)
+        return list(zip(found, begins))
+
+
+def _has_border(word: str) -> bool:
+    """Whether ``word`` has a proper prefix that is also its suffix, so two of it can overlap."""
+    return any(word[:j] == word[-j:] for j in range(1, len(word)))
 
 
 LEAD_PHRASE_MAX = 25
@@ -269,37 +342,43 @@ class Assignment:
 
 def assign(book: ThemeBook, hits: list[Hit], heading_theme: str | None) -> Assignment:
     """The assignment rule of the module docstring, for the hits of one coding unit."""
+    discriminative, ambiguous_of, in_shares = book._discriminative, book._ambiguous, book.in_shares
     first_hit: dict[str, int] = {}
     counts: dict[str, int] = {}
     residual = 0
     ambiguous: set[str] = set()
     for hit in hits:
-        theme = book._discriminative[hit.pattern]
-        if theme in book.in_shares:
+        theme = discriminative[hit.pattern]
+        if theme in in_shares:
             if theme in counts:
                 counts[theme] += 1
             else:
                 counts[theme], first_hit[theme] = 1, hit.start
         elif theme is not None:
             residual += 1
-        ambiguous.update(book._ambiguous[hit.pattern])
+        if ambiguous_of[hit.pattern]:
+            ambiguous.update(ambiguous_of[hit.pattern])
     if counts:
         top = max(counts.values())
         tied = [t for t, n in counts.items() if n == top]
         if len(tied) == 1:
-            return Assignment(tied[0], "most_discriminative_hits")
+            return _assignment(tied[0], "most_discriminative_hits")
         if heading_theme in tied:
-            return Assignment(heading_theme, "tie_heading")
-        return Assignment(min(tied, key=first_hit.__getitem__), "tie_first_hit")
+            return _assignment(heading_theme, "tie_heading")
+        return _assignment(min(tied, key=first_hit.__getitem__), "tie_first_hit")
     if heading_theme is not None and heading_theme in ambiguous:
-        return Assignment(heading_theme, "ambiguous_heading")
+        return _assignment(heading_theme, "ambiguous_heading")
     if residual:
         residual_theme = next(book.discriminative_theme(h) for h in hits
                               if book.discriminative_theme(h) not in (None, *book.in_shares))
-        return Assignment(residual_theme, "boilerplate_only")
+        return _assignment(residual_theme, "boilerplate_only")
     if ambiguous:
-        return Assignment(None, "ambiguous_unresolved")
-    return Assignment(None, "no_keyword")
+        return _assignment(None, "ambiguous_unresolved")
+    return _assignment(None, "no_keyword")
+
+
+# Assignments are immutable and few distinct ones exist: each is built once.
+_assignment = lru_cache(maxsize=1024)(Assignment)
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -316,7 +395,7 @@ def coding_units(doc: ReportDoc) -> list[tuple[str, str, int, int]]:
     inline_starts = sorted(s.char_start for s in doc.sections if s.level > 0)
     units = []
     for p in doc.paragraphs:
-        cuts = [c for c in inline_starts if p.char_start < c < p.char_end]
+        cuts = inline_starts[bisect.bisect_right(inline_starts, p.char_start):bisect.bisect_left(inline_starts, p.char_end)]
         bounds = [p.char_start, *cuts, p.char_end]
         for k in range(len(bounds) - 1):
             units.append((f"{p.paragraph_id}-u{k + 1}", p.paragraph_id, bounds[k], bounds[k + 1]))
@@ -325,68 +404,71 @@ def coding_units(doc: ReportDoc) -> list[tuple[str, str, int, int]]:
 
 def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     book = ThemeBook.from_context(ctx)
+    discriminative, ambiguous_of, label_of = book._discriminative, book._ambiguous, book._label
     by_id = doc.sections_by_id()
     unit_rows = []
-    hits_by_theme: Counter[str] = Counter()
-    ambiguous_by_theme: Counter[str] = Counter()
-    units_by_theme: Counter[str] = Counter()
-    chars_by_theme: Counter[str] = Counter()
+    # Plain dicts rather than Counters: they are updated for every hit and every unit.
+    hits_by_theme: dict[str, int] = {}
+    ambiguous_by_theme: dict[str, int] = {}
+    units_by_theme: dict[str, int] = {}
+    chars_by_theme: dict[str, int] = {}
     units = coding_units(doc)
-    candidates = book.candidates_in(doc.body, [(start, end) for _, _, start, end in units])
-    for (unit_id, paragraph_id, start, end), unit_candidates in zip(units, candidates):
-        hits = book.hits(doc.body[start:end], unit_candidates)
-        heading_theme = book.theme_at(doc, start, end, by_id)
+    unit_hits = book.hits_in(doc.body, [(start, end) for _, _, start, end in units])
+    for (unit_id, paragraph_id, start, end), hits in zip(units, unit_hits):
+        section = doc.section_at(start, end)
+        heading_theme = book.theme_at(doc, start, end, by_id, section)
         result = assign(book, hits, heading_theme)
-        per_theme: Counter[str] = Counter()
-        labels = []
+        per_theme: dict[str, int] = {}
         n_ambiguous = 0
         for hit in hits:
-            theme = book._discriminative[hit.pattern]
+            theme = discriminative[hit.pattern]
             if theme:
-                per_theme[theme] += 1
-                hits_by_theme[theme] += 1
+                per_theme[theme] = per_theme.get(theme, 0) + 1
             else:
                 n_ambiguous += 1
-                ambiguous_by_theme.update(book._ambiguous[hit.pattern])
-            labels.append(book._label[hit.pattern])
+                for other in ambiguous_of[hit.pattern]:
+                    ambiguous_by_theme[other] = ambiguous_by_theme.get(other, 0) + 1
+        for theme, n in per_theme.items():
+            hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
         if result.theme_code:
-            units_by_theme[result.theme_code] += 1
-            chars_by_theme[result.theme_code] += end - start
+            units_by_theme[result.theme_code] = units_by_theme.get(result.theme_code, 0) + 1
+            chars_by_theme[result.theme_code] = chars_by_theme.get(result.theme_code, 0) + end - start
         unit_rows.append({
             "unit_id": unit_id,
             "paragraph_id": paragraph_id,
             "report_id": doc.report_id,
-            "section_id": doc.section_at(start, end).section_id,
+            "section_id": section.section_id,
             "theme_code": result.theme_code,
             "assignment_rule": result.rule,
             "heading_theme_code": heading_theme,
-            "n_theme_hits": sum(per_theme.values()),
+            "n_theme_hits": len(hits) - n_ambiguous,
             "n_ambiguous_hits": n_ambiguous,
             "theme_hits": " ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
-                          or None,
-            "matched_keywords": "; ".join(labels) or None,
+                          if per_theme else None,
+            "matched_keywords": "; ".join([label_of[hit.pattern] for hit in hits]) or None,
             "char_start": start,
             "char_end": end,
         })
 
-    def total(counter: Counter[str]) -> int:
-        return sum(n for t, n in counter.items() if t in book.in_shares)
+    def total(counts: dict[str, int]) -> int:
+        return sum(n for t, n in counts.items() if t in book.in_shares)
 
     totals = (total(hits_by_theme), total(units_by_theme), total(chars_by_theme))
     attention_rows = []
     for code in book.codes:
         in_shares = code in book.in_shares
+        n_hits, n_units, n_chars = hits_by_theme.get(code, 0), units_by_theme.get(code, 0), chars_by_theme.get(code, 0)
         attention_rows.append({
             "report_id": doc.report_id,
             "theme_code": code,
             "is_in_shares": in_shares,
-            "n_keyword_hits": hits_by_theme[code],
-            "n_ambiguous_keyword_hits": ambiguous_by_theme[code],
-            "n_units_attributed": units_by_theme[code],
-            "n_chars_attributed": chars_by_theme[code],
-            "keyword_hit_share": _share(hits_by_theme[code], totals[0]) if in_shares else None,
-            "unit_share": _share(units_by_theme[code], totals[1]) if in_shares else None,
-            "char_share": _share(chars_by_theme[code], totals[2]) if in_shares else None,
+            "n_keyword_hits": n_hits,
+            "n_ambiguous_keyword_hits": ambiguous_by_theme.get(code, 0),
+            "n_units_attributed": n_units,
+            "n_chars_attributed": n_chars,
+            "keyword_hit_share": _share(n_hits, totals[0]) if in_shares else None,
+            "unit_share": _share(n_units, totals[1]) if in_shares else None,
+            "char_share": _share(n_chars, totals[2]) if in_shares else None,
         })
     return {"paragraph_themes": unit_rows, "theme_attention": attention_rows}
 

@@ -123,9 +123,11 @@ class GroupResult:
 
 
 def _check_group(tables: dict[str, pd.DataFrame], copies: dict[str, pd.DataFrame], bodies: dict[str, str],
-                 specs: dict, group_scoped: set[str]) -> GroupResult:
-    """Pandera, the Parquet copies and the content rules on one group: a function of the group's
-    values, bodies and reference tables only, so that its result can be cached by them."""
+                 specs: dict, group_scoped: set[str], core: bool = True) -> GroupResult:
+    """Pandera, the Parquet copies and the content rules on the tables of one group given in
+    ``tables`` (the core rules need reports, sections and paragraphs; ``core=False`` skips them):
+    a function of those values, the bodies and the reference tables only, so that its result can
+    be cached by them."""
     errors: list[str] = []
     warnings: list[str] = []
     for n in ["reports"] + sorted(group_scoped - {"reports"}):
@@ -140,9 +142,10 @@ def _check_group(tables: dict[str, pd.DataFrame], copies: dict[str, pd.DataFrame
             part.unique.observe(n, tables[n])
     part.fks.observe(tables, group_scoped)
     part.fks.forget_reference_tables()  # the same in every group: not worth caching with it
-    e, w = _guarded(checks.core, tables, bodies, default=([], []))
-    errors += e
-    warnings += w
+    if core:
+        e, w = _guarded(checks.core, tables, bodies, default=([], []))
+        errors += e
+        warnings += w
     for check in stages.CONTENT_CHECKS:
         errors += _guarded(check, tables, bodies, default=[])
     for g in part.global_checks:
@@ -242,12 +245,12 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
             last = None if k == len(bounds) - 1 else str(ids.iloc[stop - 1])
             runs = {n: s.take(last) for n, s in slices.items()}
             if k % shards == shard:
-                part = _group(package_dir, k, reports.iloc[start:stop], after, last, runs, slices, parquet, whole,
-                              reference, specs, group_scoped, cache, out)
-                out.unique.merge(part.unique)
-                out.fks.merge(part.fks)
-                for g, other in zip(global_checks, part.global_checks):
-                    g.merge(other)
+                for part in _group(package_dir, k, reports.iloc[start:stop], after, last, runs, slices, parquet,
+                                   whole, reference, specs, group_scoped, cache, out):
+                    out.unique.merge(part.unique)
+                    out.fks.merge(part.fks)
+                    for g, other in zip(global_checks, part.global_checks):
+                        g.merge(other)
                 release_memory()
             after = last
     except NotSorted as exc:
@@ -265,43 +268,56 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
 def _group(package_dir: Path, k: int, group: pd.DataFrame, after: str | None, last: str | None,
            runs: dict[str, tuple[int, int]], slices: dict[str, TableSlices], parquet: dict[str, ParquetRows],
            whole: dict[str, pd.DataFrame], reference: bytes, specs: dict, group_scoped: set[str],
-           cache: ValidationCache | None, out: ShardResult) -> GroupResult:
-    """Group ``k``: its result from the cache when its bytes are as before, else checked."""
+           cache: ValidationCache | None, out: ShardResult) -> list[GroupResult]:
+    """Group ``k``: its result from the cache when its bytes are as before, else checked.
+
+    The tables that a cross-report stage finishes (``stages.CROSS_REPORT_STAGES``) are checked
+    every time, apart from the rest: a report added anywhere changes their rows in every group."""
+    volatile = {st.resource for _, st in stages.CROSS_REPORT_STAGES} & set(slices) if cache is not None else set()
     raw = {n: slices[n].raw(*runs[n]) for n in slices}
     copies = {n: parquet[n].take(*runs[n]) for n in parquet}
     bodies = _load_bodies(package_dir, group)
-    key = None
+
+    def read(names) -> dict[str, pd.DataFrame]:
+        tables = {}
+        for n in names:
+            df = slices[n].frame(raw[n])
+            if not len(df.columns):
+                df = pd.DataFrame(columns=[f["name"] for f in table_schema(n)["fields"]])
+            problem = check_order(n, df["report_id"], after, last) if "report_id" in df else None
+            if problem:
+                raise NotSorted(problem)
+            tables[n] = typed(df, n)
+        return tables
+
+    stable = [n for n in raw if n not in volatile]
+    key, part = None, None
     if cache is not None:
         hasher = Hasher("report group").add(reference).add(f"{after}\0{last}".encode())
         hasher.add(group.to_csv(index=False).encode())
-        for n in sorted(raw):
+        for n in sorted(stable):
             hasher.add(n.encode()).add(slices[n].header).add(raw[n])
-        for n in sorted(copies):
+        for n in sorted(set(copies) - volatile):
             hasher.add(n.encode()).add(_arrow_bytes(copies[n]))
         for rid in sorted(bodies):
             hasher.add(rid.encode()).add(bodies[rid].encode())
         key = hasher.key()
         out.cache_keys.append(key)
         part = cache.get(key)
-        if part is not None:
-            out.cache_hits += 1
-            out.by_group.append((k, part.errors, part.warnings))
-            return part
-    tables = dict(whole)
-    tables["reports"] = group
-    for n, body in raw.items():
-        df = slices[n].frame(body)
-        if not len(df.columns):
-            df = pd.DataFrame(columns=[f["name"] for f in table_schema(n)["fields"]])
-        problem = check_order(n, df["report_id"], after, last) if "report_id" in df else None
-        if problem:
-            raise NotSorted(problem)
-        tables[n] = typed(df, n)
-    part = _check_group(tables, {n: c.to_pandas() for n, c in copies.items()}, bodies, specs, group_scoped)
-    if key:
-        cache.put(key, part)
-    out.by_group.append((k, part.errors, part.warnings))
-    return part
+        out.cache_hits += part is not None
+    if part is None:
+        part = _check_group({**whole, "reports": group, **read(stable)},
+                            {n: c.to_pandas() for n, c in copies.items() if n not in volatile},
+                            bodies, specs, group_scoped)
+        if key:
+            cache.put(key, part)
+    parts = [part]
+    if volatile:
+        parts.append(_check_group({**whole, **read(sorted(volatile))},
+                                  {n: c.to_pandas() for n, c in copies.items() if n in volatile},
+                                  bodies, specs, group_scoped, core=False))
+    out.by_group.append((k, [e for p in parts for e in p.errors], [w for p in parts for w in p.warnings]))
+    return parts
 
 
 def _arrow_bytes(table) -> bytes:
