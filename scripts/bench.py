@@ -578,6 +578,43 @@ def bench_rebuild(keep: bool, log) -> dict:
     return out
 
 
+def bench_add_one(scale: int, jobs: int, gen: VariantGenerator, keep: bool, log) -> dict:
+    """Build the corpus of ``scale`` with the result cache on, add one new report (a variant not
+    in the corpus) and build again: what a researcher waits for after adding a report. Then a
+    build that finds nothing changed."""
+    folder, expected = corpus(scale, gen)
+    where = BENCH / "add"
+    if where.exists():
+        shutil.rmtree(where)
+    raw, pkg = where / "raw", where / "package"
+    shutil.copytree(folder, raw)
+    work = BENCH / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    new = gen.variant(0, scale)  # variant numbers 0 … scale-1 make the corpus
+    out = {"scale": scale, "files": len(expected), "jobs": jobs, "added": new.file_name}
+    for label in ("first", "added", "unchanged"):
+        if label == "added":
+            (raw / new.file_name).write_text(new.text, encoding="utf-8")
+        res, mem = run_child(["--child-build-cached", str(raw), str(pkg), str(jobs)], work / "add.json")
+        mem.pop("samples", None)
+        st = res["stats"]
+        w = st["wall_seconds"]
+        out[label] = {"rc": res["rc"], "build_seconds": w.get("total"), "process_wall_seconds": mem["process_wall_seconds"],
+                      "processed": st.get("processed"), "from_cache": st.get("from_cache"), "wall_seconds": w,
+                      "write_seconds": st.get("write_seconds"), "validation_pieces": st.get("validation_pieces"),
+                      "tree_peak_pss_mib": mib(mem["tree_peak_pss_kib"])}
+        pieces = st.get("validation_pieces") or {}
+        log(f"   {label:<9} whole process {mem['process_wall_seconds']:.1f} s: "
+            + (f"processed {st.get('processed')} files ({st.get('from_cache')} from the cache) in {w.get('process', 0):.1f} s, "
+               f"write {w.get('package_stages_and_write', 0):.1f} s, validation {validation_seconds(w):.1f} s "
+               f"(cached: {pieces.get('ranges_cached', 0)}/{pieces.get('ranges', 0)} frictionless ranges, "
+               f"{pieces.get('groups_cached', 0)}/{pieces.get('groups', 0)} report groups)"
+               if not st.get("up_to_date") else "up to date, nothing rebuilt"))
+    if not keep:
+        shutil.rmtree(where, ignore_errors=True)
+    return out
+
+
 def summarise(scales: list[dict], rebuild: dict | None, jobs_list: list[int]) -> dict:
     base_jobs = min(jobs_list)
     series = [(s["files"], s["runs"][base_jobs]) for s in scales if base_jobs in s["runs"]]
@@ -755,6 +792,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2],
                         help="worker processes; every scale is built with each (default: 1 2)")
     parser.add_argument("--no-rebuild", action="store_true", help="skip the no-change rebuild of the real package")
+    parser.add_argument("--no-add-one", action="store_true",
+                        help="skip adding one report to the largest corpus (built again with the cache on)")
     parser.add_argument("--keep", action="store_true", help="keep the built packages under .bench/out")
     parser.add_argument("--json", type=Path, default=BENCH / "results.json", help="where to write the figures")
     args = parser.parse_args(argv)
@@ -776,10 +815,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_rebuild:
         log("\n== no-change rebuild of the real package (data/raw into a copy of the repository's package)")
         rebuild = bench_rebuild(args.keep, log)
+    add_one = None
+    if not args.no_add_one and max(args.scales) < cap:  # the added report must be one more distinct variant
+        largest, jobs = max(args.scales), max(args.jobs)
+        log(f"\n== adding one report to the {largest}× corpus (result cache on, {jobs} jobs)")
+        add_one = bench_add_one(largest, jobs, gen, args.keep, log)
     summary = summarise(scales, rebuild, sorted(set(args.jobs)))
     print_tables(scales, rebuild, summary, log)
     result = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "python": platform.python_version(),
-              "cores": os.cpu_count(), "machine": platform.machine(), "scales": scales, "rebuild": rebuild,
+              "cores": os.cpu_count(), "machine": platform.machine(), "scales": scales, "rebuild": rebuild, "add_one": add_one,
               "summary": summary, "targets": TARGETS, "bench_seconds": time.perf_counter() - t0,
               "method": VariantGenerator.__doc__}
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -134,3 +134,19 @@ def test_a_damaged_cache_is_only_a_miss(tmp_path, small_pieces):
     result = validate_package(package, jobs=1, cache_dir=cache)
     assert result.pieces["groups_cached"] == 0 and result.pieces["ranges_cached"] == 0
     assert any("sections" in e and "level" in e for e in result.errors), result.errors
+
+
+def test_the_list_of_raw_files_does_not_invalidate_the_groups_and_its_keys_are_still_checked(tmp_path, small_pieces):
+    package, cache = _copy_package(tmp_path / "pkg"), tmp_path / "cache"
+    assert validate_package(package, jobs=1, cache_dir=cache).ok
+    sources = package / "data/raw/sources.csv"
+    with open(sources, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    dropped = rows[2]["source_file"]
+    _rewrite(sources, lambda rows: rows.pop(2))
+    result = validate_package(package, jobs=1, cache_dir=cache, use_frictionless=False)
+    # Every group comes from the cache (the manifest is not part of their keys) ...
+    assert result.pieces["groups_cached"] == result.pieces["groups"]
+    # ... and the report whose raw file is no longer listed is still caught.
+    assert any(e.startswith("reports: 1 rows whose ['source_file'] are not in sources") and dropped in e
+               for e in result.errors), result.errors

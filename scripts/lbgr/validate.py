@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from . import checks, stages
+from . import checks, paths, stages
 from .frictionless_ranges import FrictionlessPass
 from .keys import ForeignKeys, UniqueKeys
 from .memory import release_memory
@@ -211,7 +211,8 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
         except (ValueError, TypeError) as exc:
             out.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
             continue
-        whole_digest.add(name.encode()).add(path.read_bytes())
+        if not spec["path"].startswith(paths.RAW_DIR + "/"):
+            whole_digest.add(name.encode()).add(path.read_bytes())
         if name != "reports":
             out.errors += _schema_errors(name, whole[name])
     if "reports" not in whole:
@@ -238,6 +239,10 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
                    if specs[n].get("parquet") and n not in parquet]
     out.parquet_rows = {n: (copy.rows, slices[n].rows) for n, copy in parquet.items()}
     reference = whole_digest.key().encode()
+    # The groups see the codebooks and reference tables, not the list of raw files: it gains a
+    # row with every report added, which would change every group's key. Only foreign keys use
+    # it, and those missing from a group are checked against it once, in ``merge_shards``.
+    for_groups = {n: df for n, df in whole.items() if not specs[n]["path"].startswith(paths.RAW_DIR + "/")}
     bounds = report_groups(ids.tolist(), REPORTS_PER_CHUNK)
     after: str | None = None
     try:
@@ -246,7 +251,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
             runs = {n: s.take(last) for n, s in slices.items()}
             if k % shards == shard:
                 for part in _group(package_dir, k, reports.iloc[start:stop], after, last, runs, slices, parquet,
-                                   whole, reference, specs, group_scoped, cache, out):
+                                   for_groups, reference, specs, group_scoped, cache, out):
                     out.unique.merge(part.unique)
                     out.fks.merge(part.fks)
                     for g, other in zip(global_checks, part.global_checks):
