@@ -60,7 +60,8 @@ class TableSlices:
     def rows(self) -> int:
         return len(self.starts)
 
-    def _report_id(self, i: int) -> str:
+    def report_id(self, i: int) -> str:
+        """The report_id of row ``i`` (parsed from that row alone)."""
         line = bytes(self.data[self.starts[i]:self.ends[i]]).decode("utf-8", "replace")
         cells = next(csv.reader(io.StringIO(line)), [])
         return cells[self.id_column] if self.id_column is not None and self.id_column < len(cells) else ""
@@ -72,7 +73,7 @@ class TableSlices:
         if last is not None and self.id_column is not None:
             while lo < hi:
                 mid = (lo + hi) // 2
-                if self._report_id(mid) <= last:
+                if self.report_id(mid) <= last:
                     lo = mid + 1
                 else:
                     hi = mid
