@@ -42,8 +42,8 @@ class UniqueKeys:
     def errors(self, package_dir: Path, specs: dict) -> list[str]:
         out = []
         for (name, key), parts in self.hashes.items():
-            h = np.concatenate(parts)
-            if len(np.unique(h)) == len(h):
+            h = np.sort(np.concatenate(parts))  # a repeat is next to its twin once sorted
+            if not (h[1:] == h[:-1]).any():
                 continue
             # Rare: find the duplicated values exactly.
             df = pd.read_csv(package_dir / specs[name]["path"], dtype=str, keep_default_na=False,
@@ -121,14 +121,17 @@ class ForeignKeys:
     def errors(self, whole: dict[str, pd.DataFrame], group_scoped: set[str]) -> list[str]:
         out = []
         missing: dict[tuple, list] = defaultdict(list)
+        known_of: dict[tuple, np.ndarray] = {}  # sorted, once per referenced key
         for name, fields, target, cols, keys in self.pending:
-            if target in group_scoped:
-                parts = self.known.get((target, cols))
-                known = np.concatenate(parts) if parts else np.array([], dtype=np.uint64)
-            else:
-                ref = whole.get(target)
-                known = self._hash(ref, cols) if ref is not None and len(ref) else np.array([], dtype=np.uint64)
-            lost = keys[~np.isin(self._hash(keys, fields), known)]
+            if (target, cols) not in known_of:
+                if target in group_scoped:
+                    parts = self.known.get((target, cols))
+                    known = np.concatenate(parts) if parts else np.array([], dtype=np.uint64)
+                else:
+                    ref = whole.get(target)
+                    known = self._hash(ref, cols) if ref is not None and len(ref) else np.array([], dtype=np.uint64)
+                known_of[(target, cols)] = np.sort(known)
+            lost = keys[~_in_sorted(self._hash(keys, fields), known_of[(target, cols)])]
             missing[(name, tuple(fields), target, cols)] += list(lost.astype(str).itertuples(index=False, name=None))
         for (name, fields, target, cols), keys in missing.items():
             if keys:
@@ -140,3 +143,11 @@ class ForeignKeys:
                 if target not in whole and target not in group_scoped:
                     out.append(f"{name}: foreign key to missing resource '{target}'")
         return out
+
+
+def _in_sorted(values: np.ndarray, sorted_known: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_known)`` for an array already sorted: one binary search each."""
+    if not len(sorted_known):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(sorted_known, values).clip(max=len(sorted_known) - 1)
+    return sorted_known[at] == values

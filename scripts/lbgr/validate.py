@@ -122,25 +122,26 @@ class GroupResult:
     global_checks: list
 
 
-def _check_group(tables: dict[str, pd.DataFrame], copies: dict[str, pd.DataFrame], bodies: dict[str, str],
-                 specs: dict, group_scoped: set[str], core: bool = True) -> GroupResult:
-    """Pandera, the Parquet copies and the content rules on the tables of one group given in
-    ``tables`` (the core rules need reports, sections and paragraphs; ``core=False`` skips them):
-    a function of those values, the bodies and the reference tables only, so that its result can
-    be cached by them."""
+def _check_group(tables: dict[str, pd.DataFrame], own: set[str], copies: dict[str, pd.DataFrame],
+                 bodies: dict[str, str], specs: dict, core: bool = True) -> GroupResult:
+    """Pandera, the Parquet copies, keys and the content rules on the rows of the tables ``own``
+    of one group; ``tables`` holds them and what the rules may look up (reference tables, the
+    group's reports). The core rules need reports, sections and paragraphs; ``core=False`` skips
+    them. A function of those values, the bodies and the reference tables only, so that its
+    result can be cached by them."""
     errors: list[str] = []
     warnings: list[str] = []
-    for n in ["reports"] + sorted(group_scoped - {"reports"}):
-        if n in tables:
+    for n in ["reports"] + sorted(own - {"reports"}):
+        if n in own and n in tables:
             errors += _schema_errors(n, tables[n])
     for n, copy in copies.items():
         if not copy.reset_index(drop=True).equals(tables[n].reset_index(drop=True)):
             errors.append(f"{n}: the Parquet copy differs from the CSV table")
     part = GroupResult(errors, warnings, UniqueKeys(), ForeignKeys(specs), [make() for make in stages.GLOBAL_CHECKS])
-    for n in group_scoped:
+    for n in own:
         if n in tables:
             part.unique.observe(n, tables[n])
-    part.fks.observe(tables, group_scoped)
+    part.fks.observe(tables, own)  # keys of tables not given are resolved at the merge
     part.fks.forget_reference_tables()  # the same in every group: not worth caching with it
     if core:
         e, w = _guarded(checks.core, tables, bodies, default=([], []))
@@ -217,7 +218,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
             out.errors += _schema_errors(name, whole[name])
     if "reports" not in whole:
         return out
-    out.group_scoped = group_scoped = set(scoped) | {"reports"}
+    out.group_scoped = set(scoped) | {"reports"}
     out.whole_names = [n for n in whole if n != "reports"]
     stages.register_all()
     out.unique = unique = UniqueKeys()
@@ -250,13 +251,15 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
             last = None if k == len(bounds) - 1 else str(ids.iloc[stop - 1])
             runs = {n: s.take(last) for n, s in slices.items()}
             if k % shards == shard:
+                hits = out.cache_hits
                 for part in _group(package_dir, k, reports.iloc[start:stop], after, last, runs, slices, parquet,
-                                   for_groups, reference, specs, group_scoped, cache, out):
+                                   for_groups, reference, specs, cache, out):
                     out.unique.merge(part.unique)
                     out.fks.merge(part.fks)
                     for g, other in zip(global_checks, part.global_checks):
                         g.merge(other)
-                release_memory()
+                if out.cache_hits == hits:  # a group checked here leaves its frames behind
+                    release_memory()
             after = last
     except NotSorted as exc:
         out.errors.append(str(exc))
@@ -272,7 +275,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
 
 def _group(package_dir: Path, k: int, group: pd.DataFrame, after: str | None, last: str | None,
            runs: dict[str, tuple[int, int]], slices: dict[str, TableSlices], parquet: dict[str, ParquetRows],
-           whole: dict[str, pd.DataFrame], reference: bytes, specs: dict, group_scoped: set[str],
+           whole: dict[str, pd.DataFrame], reference: bytes, specs: dict,
            cache: ValidationCache | None, out: ShardResult) -> list[GroupResult]:
     """Group ``k``: its result from the cache when its bytes are as before, else checked.
 
@@ -316,16 +319,15 @@ def _group(package_dir: Path, k: int, group: pd.DataFrame, after: str | None, la
         part = cache.get(key)
         out.cache_hits += part is not None
     if part is None:
-        part = _check_group({**whole, "reports": group, **read(stable)},
-                            {n: c.to_pandas() for n, c in copies.items() if n not in volatile},
-                            bodies, specs, group_scoped)
+        part = _check_group({**whole, "reports": group, **read(stable)}, {"reports", *stable},
+                            {n: c.to_pandas() for n, c in copies.items() if n not in volatile}, bodies, specs)
         if key:
             cache.put(key, part)
     parts = [part]
     if volatile:
-        parts.append(_check_group({**whole, **read(sorted(volatile))},
-                                  {n: c.to_pandas() for n, c in copies.items() if n in volatile},
-                                  bodies, specs, group_scoped, core=False))
+        parts.append(_check_group({**whole, "reports": group, **read(sorted(volatile))}, volatile,
+                                  {n: c.to_pandas() for n, c in copies.items() if n in volatile}, bodies, specs,
+                                  core=False))
     out.by_group.append((k, [e for p in parts for e in p.errors], [w for p in parts for w in p.warnings]))
     return parts
 
