@@ -30,7 +30,7 @@ from .memory import release_memory
 from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas
-from .tables import csv_header, csv_rows, frame, iter_table
+from .tables import csv_header, csv_rows, frame
 from .validate import validate_package
 from .validation_cache import ValidationCache
 
@@ -269,8 +269,11 @@ def _write_tables(tmp: Path, accepted: list[FileSummary], specs: dict) -> dict[s
 
 
 def _write_parquet(tmp: Path, specs: dict) -> None:
-    """Parquet copies of the large tables, converted from their CSV in chunks of rows."""
+    """Parquet copies of the large tables, converted from their CSV in blocks, by pyarrow's CSV
+    reader (C++, in parallel threads) with the column types ``frame`` gives, so that the copy
+    reads back into pandas with the same dtypes as ``read_table`` gives for the CSV."""
     import pyarrow as pa
+    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     for name, spec in specs.items():
@@ -278,18 +281,27 @@ def _write_parquet(tmp: Path, specs: dict) -> None:
             continue
         out = tmp / parquet_path(name)
         out.parent.mkdir(parents=True, exist_ok=True)
-        writer = None
-        try:
-            for chunk in iter_table(tmp / spec["path"], name, chunk_rows=PARQUET_CHUNK_ROWS):
-                batch = pa.Table.from_pandas(chunk, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(out, batch.schema, compression="zstd")
-                writer.write_table(batch)
-            if writer is None:  # a table without rows still gets its (empty) copy
-                pq.write_table(pa.Table.from_pandas(frame(name, []), preserve_index=False), out, compression="zstd")
-        finally:
-            if writer is not None:
-                writer.close()
+        schema = pa.Table.from_pandas(frame(name, []), preserve_index=False).schema
+        # The CSV writer leaves a null cell empty and writes booleans as true/false; nothing else
+        # is null (pyarrow would otherwise also read "NA", "null" … as null).
+        convert = pacsv.ConvertOptions(column_types={f.name: f.type for f in schema}, null_values=[""],
+                                       strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                       true_values=["true"], false_values=["false"])
+        reader = pacsv.open_csv(tmp / spec["path"], read_options=pacsv.ReadOptions(block_size=1 << 22),
+                                convert_options=convert)
+        with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+            pending: list = []
+            rows = 0
+            for batch in reader:
+                pending.append(pa.Table.from_batches([batch]).select(schema.names).cast(schema))
+                rows += batch.num_rows
+                if rows >= PARQUET_CHUNK_ROWS:  # row groups of equal size, whatever the CSV blocks hold
+                    table = pa.concat_tables(pending)
+                    whole = rows - rows % PARQUET_CHUNK_ROWS
+                    writer.write_table(table.slice(0, whole), row_group_size=PARQUET_CHUNK_ROWS)
+                    pending, rows = [table.slice(whole)], rows - whole
+            if rows:
+                writer.write_table(pa.concat_tables(pending))
 
 
 PARQUET_CHUNK_ROWS = 20_000

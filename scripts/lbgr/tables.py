@@ -129,13 +129,6 @@ def read_table(path: Path, resource: str) -> pd.DataFrame:
     return typed(pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""]), resource)
 
 
-def iter_table(path: Path, resource: str, chunk_rows: int = 100_000):
-    """``read_table`` in chunks of rows, for tables too large to hold at once."""
-    with pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], chunksize=chunk_rows) as reader:
-        for chunk in reader:
-            yield typed(chunk, resource)
-
-
 def typed(df: pd.DataFrame, resource: str) -> pd.DataFrame:
     """Cast the string columns of ``df`` to the types of the resource's schema."""
     fields = table_schema(resource)["fields"]
