@@ -49,12 +49,14 @@ class DivisionIndex:
         for d in divisions:
             self.by_name[d.name].append(d)
         # Every name ends in one of a few characters (县, 区, 市 …): a name is looked for only
-        # where one of those stands, far cheaper than one alternation of thousands of names.
-        self._lengths: dict[str, list[int]] = defaultdict(list)
+        # where one of those stands, far cheaper than one alternation of thousands of names,
+        # and only in the lengths of the names that end in the same two characters there.
+        self._lengths: dict[str, list[int]] = defaultdict(list)  # by the last two characters
         for name in sorted({n for n in self.by_name if n}, key=len):
-            if len(name) not in self._lengths[name[-1]]:
-                self._lengths[name[-1]].append(len(name))
-        self._last_char = re.compile("[" + re.escape("".join(self._lengths)) + "]")
+            if len(name) not in self._lengths[name[-2:]]:
+                self._lengths[name[-2:]].append(len(name))
+        last_chars = sorted({name[-1] for name in self._lengths})
+        self._last_char = re.compile("[" + re.escape("".join(last_chars)) + "]")
 
     @classmethod
     def from_csv(cls, path: Path) -> DivisionIndex:
@@ -65,11 +67,14 @@ class DivisionIndex:
         """Division names occurring in ``text``, left to right, each the longest name starting
         where it starts, and none overlapping an earlier one."""
         longest: dict[int, int] = {}
+        lengths = self._lengths
         for m in self._last_char.finditer(text):
             end = m.end()
-            for n in self._lengths[m.group()]:
-                if n <= end and text[end - n:end] in self.by_name:
-                    longest[end - n] = max(n, longest.get(end - n, 0))
+            # A one-character name is keyed by itself, every other by its last two characters.
+            for key in (m.group(), text[end - 2:end]) if end >= 2 else (m.group(),):
+                for n in lengths.get(key, ()):
+                    if n <= end and text[end - n:end] in self.by_name:
+                        longest[end - n] = max(n, longest.get(end - n, 0))
         out, pos = [], 0
         for start in sorted(longest):
             if start >= pos:

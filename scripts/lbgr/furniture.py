@@ -83,10 +83,21 @@ def classify_line(line: str, rules: FurnitureRules) -> str | None:
 def split_furniture(lines: list[str], rules: FurnitureRules) -> tuple[list[str], Furniture]:
     """Return the body lines and the furniture (with its metadata) of a page."""
     furn = Furniture()
-    kinds = [classify_line(ln, rules) for ln in lines]
-    prose = [i for i, ln in enumerate(lines) if kinds[i] is None and _is_prose(ln)]
-    first_prose = prose[0] if prose else len(lines)
-    last_prose = prose[-1] if prose else -1
+    # Only the lines outside the first and last prose lines can be furniture, so only those
+    # (and the two prose lines) are classified: from each end inwards to the first prose line.
+    kinds: dict[int, str | None] = {}
+    first_prose, last_prose = len(lines), -1
+    for i in range(len(lines)):
+        kinds[i] = classify_line(lines[i], rules)
+        if kinds[i] is None and _is_prose(lines[i]):
+            first_prose = i
+            break
+    for i in range(len(lines) - 1, first_prose - 1, -1):
+        if i not in kinds:
+            kinds[i] = classify_line(lines[i], rules)
+        if kinds[i] is None and _is_prose(lines[i]):
+            last_prose = i
+            break
 
     body: list[str] = []
     dates: list[tuple[str, str]] = []

@@ -23,8 +23,10 @@ from functools import cache, lru_cache
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029\x0c\x0b]")
 # The same as _LINE_BREAKS once every CRLF is replaced: a single character class, which the
 # engine scans for much faster than an alternation.
-_LONE_BREAK = re.compile(r"[\r\x85\u2028\u2029\x0c\x0b]")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f]")
+_BREAK_CHARS = "\r\x85\u2028\u2029\x0c\x0b"
+_LONE_BREAK = re.compile(f"[{_BREAK_CHARS}]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 # x x* rather than x+: the engine skips fast to a pattern's first character only when the
 # pattern starts with a plain character class, not with a repeat.
 _SPACES = re.compile(r"[ \t\u00a0][ \t\u00a0]*")
@@ -36,7 +38,12 @@ _ENCLOSED = re.compile(r"([\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf]+)")
 # Full NFKC of a whole report is slow, yet in Chinese text NFKC changes only a few kinds of
 # characters (full-width forms, the ideographic space), each on its own. When every character it
 # would change is such a one (see ``_kind``), replacing the few distinct ones gives exactly NFKC.
-_UNCHECKED = re.compile("[^\x00-\x7f\u4e00-\u9fff]")
+# Characters taken to be inert without a look (``_unchecked_ranges_inert`` makes sure they are):
+# ASCII, the CJK ideographs, and the common Chinese punctuation that NFKC keeps (、。〈〉《》「」
+# 『』【】 ‘’ “” — ·), which would otherwise be most of what is looked at.
+_CHECKED_RANGES = ((0x00, 0x7F), (0x4E00, 0x9FFF), (0x3001, 0x3002), (0x3008, 0x3011), (0x2018, 0x2019),
+                   (0x201C, 0x201D), (0x2014, 0x2014), (0xB7, 0xB7))
+_UNCHECKED = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _CHECKED_RANGES) + "]")
 _CONTEXTUAL = object()
 
 
@@ -75,7 +82,7 @@ def _kind(c: str) -> str | object | None:
 
 @lru_cache(maxsize=1)
 def _unchecked_ranges_inert() -> bool:
-    return all(_inert(chr(cp)) for cp in [*range(0x80), *range(0x4E00, 0xA000)])
+    return all(_inert(chr(cp)) for a, b in _CHECKED_RANGES for cp in range(a, b + 1))
 
 
 def nfkc_preserving_markers(text: str) -> str:
@@ -98,10 +105,22 @@ def normalize_line(line: str) -> str:
     return _SPACES.sub(" ", line).strip()
 
 
+def _contains_any(text: str, chars: str) -> bool:
+    return any(c in text for c in chars)
+
+
 def normalize_lines(text: str) -> list[str]:
     """Return the non-empty normalised lines of ``text``."""
     # All at once rather than line by line: no rule reaches across a line break (NFKC neither
     # combines nor produces one), so the result is the same and the per-line overhead goes.
-    text = _LONE_BREAK.sub("\n", text.replace("\r\n", "\n"))
-    text = _SPACES.sub(" ", nfkc_preserving_markers(_INVISIBLE.sub("", text)))
+    # A substitution scans the whole text even when it finds nothing, as it mostly does here; a
+    # test for each character it would change is many times faster, so it runs only when needed.
+    text = text.replace("\r\n", "\n")
+    if _contains_any(text, _BREAK_CHARS):
+        text = _LONE_BREAK.sub("\n", text)
+    if _contains_any(text, _INVISIBLE_CHARS):
+        text = _INVISIBLE.sub("", text)
+    text = nfkc_preserving_markers(text)
+    if "  " in text or "\t" in text or "\xa0" in text:  # else every run of _SPACES is one space
+        text = _SPACES.sub(" ", text)
     return [line for line in map(str.strip, text.split("\n")) if line]

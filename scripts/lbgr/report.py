@@ -136,7 +136,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         warnings.append("written in traditional characters: converted to simplified (OpenCC t2s) for parsing")
     if noise:
         warnings.append(f"removed {len(noise)} watermark, page-number or repeated banner line(s), e.g. '{noise[0][:30]}'")
-    guard = classify_document(meta.title, "\n".join(body_lines))
+    guard = classify_document(meta.title, body)
     if guard is not None:
         raise ReportRejected(guard)
     if meta.report_year is None:

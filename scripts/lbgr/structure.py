@@ -23,6 +23,7 @@ A heading stands on its own line, or runs into its paragraph and ends at the fir
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .numerals import cn_small_int
@@ -37,11 +38,17 @@ LINE_MARKERS = [
     ("circled", re.compile(r"^([①-⑳])")),
 ]
 SHI_MARKER = re.compile(rf"(?:^|(?<=[。；;：:，,！？!?]))({_CN})是", re.M)
-# SHI_MARKER without its condition on the character before, which ``_shi_markers`` checks: a
-# pattern that starts with a character class is scanned for far faster than one that starts
-# with a look-behind.
-_SHI_BODY = re.compile(rf"({_CN})是")
+_CN_DIGITS = frozenset("一二三四五六七八九十")
 _SHI_AFTER = frozenset("。；;：:，,！？!?\n")
+# The line markers that can match a line starting with a given character, in LINE_MARKERS
+# order; a line starting with a digit (\d: str.isdecimal) can only be arabic_dot, any other
+# line none. Most lines are prose, and 一是 lines would otherwise try every pattern.
+_MARKERS_BY_FIRST = {
+    **dict.fromkeys("一二三四五六七八九十", [LINE_MARKERS[0]]),
+    **dict.fromkeys("(（", [LINE_MARKERS[1], LINE_MARKERS[3]]),
+    **dict.fromkeys(map(chr, range(ord("①"), ord("⑳") + 1)), [LINE_MARKERS[4]]),
+}
+_DIGIT_MARKERS = [LINE_MARKERS[2]]
 _HEADING_END = {"cn_shi": "。；;"}
 _TRIM = "。；;：:，, "
 
@@ -59,6 +66,9 @@ class _Node:
     inline: bool = False  # an 一是 item that began inside a paragraph
     end: int | None = None
     children: list[_Node] = field(default_factory=list)
+    # The ordinal of the last child of each marker type: what the next sibling must continue.
+    last_ordinal: dict[str, int] = field(default_factory=dict)
+    section_id: str = ""  # set when the sections are numbered
 
     level: int = field(init=False)
 
@@ -98,26 +108,34 @@ class _TreeBuilder:
         self.limit = end_of_sections
         self.root = _Node("document", 0, "", 0, 0, 0, False, None, end=len(body))
         self.stack: list[_Node] = [self.root]
+        self.nodes: list[_Node] = [self.root]  # in the order opened
+        # Every 一是 marker of the body, found in one scan: where a line's scan would start
+        # changes nothing, since a marker never begins inside another (see _shi_markers).
+        self.shi = _shi_markers(body)
+        self.shi_starts = [m[0] for m in self.shi]
 
     def _close_until(self, rank: int, at: int) -> None:
         while len(self.stack) > 1 and RANK[self.stack[-1].marker_type] >= rank:
             self.stack.pop().end = at
 
     def _accepts(self, parent: _Node, marker_type: str, ordinal: int) -> bool:
-        siblings = [c for c in parent.children if c.marker_type == marker_type]
-        return ordinal == (siblings[-1].ordinal + 1 if siblings else 1)
+        return ordinal == parent.last_ordinal.get(marker_type, 0) + 1
 
     def _open(self, node: _Node) -> None:
         node.parent.children.append(node)
+        node.parent.last_ordinal[node.marker_type] = node.ordinal
         self.stack.append(node)
+        self.nodes.append(node)
 
     def line(self, start: int, end: int) -> None:
-        text = self.body[start:end]
         if start >= self.limit:
             self._close_until(1, self.limit - 1 if self.limit > 0 else 0)
             return
         opened_line_marker = False
-        for marker_type, pattern in LINE_MARKERS:
+        first = self.body[start] if start < end else ""
+        candidates = _MARKERS_BY_FIRST.get(first) or (_DIGIT_MARKERS if first.isdecimal() else ())
+        text = self.body[start:end] if candidates else ""
+        for marker_type, pattern in candidates:
             m = pattern.match(text)
             if not m:
                 continue
@@ -138,14 +156,18 @@ class _TreeBuilder:
         self._shi_items(start, end, skip_to=self.stack[-1].heading_end if opened_line_marker else start)
 
     def _shi_items(self, start: int, end: int, skip_to: int) -> None:
-        for m in _shi_markers(self.body, skip_to, end):
-            ordinal = cn_small_int(m.group(1))
+        shi, starts = self.shi, self.shi_starts
+        i = bisect_left(starts, skip_to)
+        n = bisect_left(starts, end, i)
+        if i == n:
+            return  # no marker, and no 一是 list began in this paragraph to end with it
+        for k in range(i, n):
+            at, after, ordinal, marker = shi[k]
             if ordinal is None:
                 continue
             top = self.stack[-1]
-            at_para_start = m.start() == start
             if top.marker_type == "cn_shi" and ordinal == top.ordinal + 1:
-                self.stack.pop().end = m.start()
+                self.stack.pop().end = at
                 parent = self.stack[-1]
             elif ordinal == 1:
                 parent = top
@@ -154,38 +176,49 @@ class _TreeBuilder:
             # A second 一是 list may follow a finished one under the same heading.
             if ordinal != 1 and not self._accepts(parent, "cn_shi", ordinal):
                 continue
-            item_end = self._next_shi_start(m.end(), end)
-            hs, he, run_in = _heading_span(self.body, m.end(), item_end, end, _HEADING_END["cn_shi"])
-            node = _Node("cn_shi", ordinal, m.group(0), m.start(), hs, he, run_in, parent,
-                         inline=not at_para_start)
+            # The item runs to the next marker of the line (markers never overlap).
+            item_end = starts[k + 1] if k + 1 < n else end
+            hs, he, run_in = _heading_span(self.body, after, item_end, end, _HEADING_END["cn_shi"])
+            node = _Node("cn_shi", ordinal, marker, at, hs, he, run_in, parent, inline=at != start)
             self._open(node)
         # 一是 lists that began inside this paragraph end with it.
         while len(self.stack) > 1 and self.stack[-1].marker_type == "cn_shi" and self.stack[-1].inline:
             self.stack.pop().end = end
-
-    def _next_shi_start(self, pos: int, end: int) -> int:
-        return next((m.start() for m in _shi_markers(self.body, pos, end)), end)
 
     def finish(self) -> _Node:
         self._close_until(1, min(self.limit, len(self.body)))
         return self.root
 
 
-def _shi_markers(body: str, pos: int, end: int):
-    """``SHI_MARKER.finditer(body, pos, end)``."""
-    while m := _SHI_BODY.search(body, pos, end):
-        at = m.start()
-        if at == 0 or body[at - 1] in _SHI_AFTER:
-            yield m
-            pos = m.end()
-        else:
-            pos = at + 1
+def _shi_markers(body: str) -> list[tuple[int, int, int | None, str]]:
+    """(start, end, ordinal, marker) of each match of ``SHI_MARKER`` in ``body``, in order.
+
+    Found from each 是 by looking back, far faster than any regex scan of the whole body: a
+    match is the whole run of numerals before a 是, one to three of them, after a clause break
+    or at the start (a longer run, or one after other text, holds no match: the character
+    before any of its numerals would not be a clause break).
+    """
+    out = []
+    find = body.find
+    i = find("是")
+    while i >= 0:
+        j = i
+        while j > 0 and body[j - 1] in _CN_DIGITS:
+            j -= 1
+        if 0 < i - j <= 3 and (j == 0 or body[j - 1] in _SHI_AFTER):
+            out.append((j, i + 1, cn_small_int(body[j:i]), body[j:i + 1]))
+        i = find("是", i + 1)
+    return out
 
 
-def _walk(node: _Node):
-    yield node
-    for child in node.children:
-        yield from _walk(child)
+def _walk(root: _Node) -> list[_Node]:
+    """Every node of the tree, in pre-order."""
+    out, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        todo.extend(reversed(node.children))
+    return out
 
 
 def build_tree(body: str, line_spans: list[tuple[int, int]], first_line: int, end_of_sections: int) -> _Node:
@@ -196,7 +229,7 @@ def build_tree(body: str, line_spans: list[tuple[int, int]], first_line: int, en
             builder.line(start, end)
     root = builder.finish()
     # Trailing line breaks are not part of a section.
-    for node in _walk(root):
+    for node in builder.nodes:
         while node.end > node.start and body[node.end - 1] == "\n":
             node.end -= 1
     return root
@@ -212,10 +245,17 @@ def line_spans(body: str) -> list[tuple[int, int]]:
 
 def classify_part(heading: str, part_rows: list[dict[str, str]]) -> tuple[str, str]:
     """(part_type, elements) of a level-1 heading from the heading rules of the codebook."""
-    hits = []
-    for row in part_rows:
-        if row["evidence"] == "heading" and re.search(row["pattern"], heading):
-            hits.append((row["element_code"], row["part_type"]))
+    return _classify_part(heading, _heading_rules(part_rows))
+
+
+def _heading_rules(part_rows: list[dict[str, str]]) -> list[tuple[re.Pattern, str, str]]:
+    """(pattern, element code, part type) of each heading rule, in codebook order."""
+    return [(re.compile(row["pattern"]), row["element_code"], row["part_type"])
+            for row in part_rows if row["evidence"] == "heading"]
+
+
+def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tuple[str, str]:
+    hits = [(code, part_type) for pattern, code, part_type in rules if pattern.search(heading)]
     if not hits:
         return "other", ""
     elements = " ".join(sorted({code for code, _ in hits}))
@@ -226,14 +266,22 @@ def classify_part(heading: str, part_rows: list[dict[str, str]]) -> tuple[str, s
 def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
                             part_rows: list[dict[str, str]], title: str):
     """Rows of the sections and paragraphs tables (as dicts) for one body."""
-    from .model import Paragraph, Section, SectionLookup, frozen_instance
+    from .model import Paragraph, Section
+
+    # As model.frozen_instance builds them (without calling the dataclass __init__), inline:
+    # a call that gathers fifteen keyword arguments costs more than filling the instance.
+    new = object.__new__
 
     spans = line_spans(body)
     root = build_tree(body, spans, first_line, end_of_sections)
-    nodes = sorted(_walk(root), key=lambda n: (n.start, n.level))
-    ids = {id(n): f"{report_id}-s{i:03d}" for i, n in enumerate(nodes)}
+    # Pre-order is already the order of (start, level): each node opens under the innermost
+    # open one (so pre-order is the order of opening) and starts after every node opened before
+    # it, the root (level 0, at 0) aside.
+    nodes = _walk(root)
+    rules = _heading_rules(part_rows)
     sections = []
-    for n in nodes:
+    for i, n in enumerate(nodes):
+        n.section_id = section_id = f"{report_id}-s{i:03d}"
         if n.parent is None:
             hs = body.find(title) if title else -1
             heading, hs, he = (title, hs, hs + len(title)) if hs >= 0 else ("", 0, 0)
@@ -241,18 +289,34 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
         else:
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
-            part_type, elements = classify_part(heading, part_rows) if n.level == 1 else (None, None)
-        sections.append(frozen_instance(
-            Section, section_id=ids[id(n)], report_id=report_id,
-            parent_id=ids[id(n.parent)] if n.parent else None, level=n.level, ordinal=n.ordinal,
+            part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
+        section = new(Section)
+        section.__dict__.update(
+            section_id=section_id, report_id=report_id,
+            parent_id=n.parent.section_id if n.parent else None, level=n.level, ordinal=n.ordinal,
             marker=n.marker, marker_type=n.marker_type, is_run_in=n.is_run_in, heading=heading,
             heading_char_start=hs, heading_char_end=he, part_type=part_type, elements=elements or None,
-            char_start=n.start, char_end=n.end))
+            char_start=n.start, char_end=n.end)
+        sections.append(section)
     paragraphs = []
-    lookup = SectionLookup(sections)
+    # Each paragraph's section is ``SectionLookup.deepest`` (the last section of the deepest
+    # level among those containing it, else the first), found by a sweep: the sections are in
+    # order of their starts and the paragraphs in order of both starts and ends, so a section
+    # that ends before one paragraph ends before every later one and can be dropped.
+    open_sections: list[Section] = []
+    k = 0
     for i, (start, end) in enumerate(spans, 1):
-        paragraphs.append(frozen_instance(
-            Paragraph, paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
-            section_id=lookup.deepest(start, end).section_id,
-            ordinal=i, text=body[start:end], char_start=start, char_end=end))
+        while k < len(sections) and sections[k].char_start <= start:
+            open_sections.append(sections[k])
+            k += 1
+        open_sections = [s for s in open_sections if end <= s.char_end]
+        best = sections[0]
+        for s in open_sections:
+            if s.level >= best.level:
+                best = s
+        paragraph = new(Paragraph)
+        paragraph.__dict__.update(
+            paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
+            section_id=best.section_id, ordinal=i, text=body[start:end], char_start=start, char_end=end)
+        paragraphs.append(paragraph)
     return sections, paragraphs

@@ -174,15 +174,6 @@ def report_groups(ids: list[str], size: int) -> list[tuple[int, int]]:
     return out
 
 
-def _frames_digest(hasher: Hasher, frames: dict[str, pd.DataFrame]) -> Hasher:
-    """Add the names, columns, types and values of ``frames`` to ``hasher``."""
-    for name in sorted(frames):
-        df = frames[name]
-        hasher.add(name.encode()).add(repr([(c, str(t)) for c, t in df.dtypes.items()]).encode())
-        hasher.add(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-    return hasher
-
-
 def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
                   cache_dir: Path | None = None) -> ShardResult:
     """Layer 2 for the report groups ``k`` with ``k % shards == shard``. Every shard finds where
