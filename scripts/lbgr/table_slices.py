@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
-import mmap
+import os
 from pathlib import Path
 
 import numpy as np
@@ -26,31 +26,40 @@ _SCAN_BYTES = 1 << 24  # bytes scanned at a time, so that the scan's arrays stay
 
 def row_ends(data) -> np.ndarray:
     """Offsets just past the end of every record of a CSV held in ``data`` (header included)."""
-    ends, quotes = [], 0
-    for off in range(0, len(data), _SCAN_BYTES):
-        chunk = np.frombuffer(data, dtype=np.uint8, count=min(_SCAN_BYTES, len(data) - off), offset=off)
-        nl = np.flatnonzero(chunk == 10)
-        q = np.flatnonzero(chunk == 34)
+    return _row_ends((off, data[off:off + _SCAN_BYTES]) for off in range(0, len(data), _SCAN_BYTES))
+
+
+def _row_ends(chunks) -> np.ndarray:
+    """``row_ends`` over consecutive ``(offset, bytes)`` pieces of a file."""
+    ends, quotes, size = [], 0, 0
+    for off, chunk in chunks:
+        raw = np.frombuffer(chunk, dtype=np.uint8)
+        nl = np.flatnonzero(raw == 10)
+        q = np.flatnonzero(raw == 34)
         balanced = (quotes + np.searchsorted(q, nl)) % 2 == 0
         ends.append(nl[balanced].astype(np.int64) + off + 1)
         quotes += len(q)
+        size = off + len(chunk)
     out = np.concatenate(ends) if ends else np.array([], dtype=np.int64)
-    if len(data) and (not len(out) or out[-1] != len(data)):
-        out = np.append(out, len(data))  # a last record without a line end
+    if size and (not len(out) or out[-1] != size):
+        out = np.append(out, size)  # a last record without a line end
     return out
 
 
 class TableSlices:
-    """One CSV table, memory-mapped, cut into the runs of rows of consecutive report groups."""
+    """One CSV table, cut into the runs of rows of consecutive report groups.
+
+    The file is read in pieces (``os.pread``), not held or mapped: only the offsets of its rows
+    stay in memory."""
 
     def __init__(self, path: Path, name: str):
         self.name = name
-        with open(path, "rb") as fh:
-            size = fh.seek(0, 2)
-            self.data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        ends = row_ends(self.data)
-        self.header = bytes(self.data[:ends[0]]) if len(ends) else b""
-        self.starts = ends[:-1] if len(ends) else ends  # row i is data[starts[i]:ends[i + 1]]
+        self.fh = open(path, "rb")
+        fd = self.fh.fileno()
+        size = os.fstat(fd).st_size
+        ends = _row_ends((off, os.pread(fd, _SCAN_BYTES, off)) for off in range(0, size, _SCAN_BYTES))
+        self.header = os.pread(fd, int(ends[0]), 0) if len(ends) else b""
+        self.starts = ends[:-1] if len(ends) else ends  # row i is the file's bytes starts[i]:ends[i]
         self.ends = ends[1:] if len(ends) else ends
         columns = next(csv.reader(io.StringIO(self.header.decode("utf-8", "replace"))), [])
         self.id_column = columns.index("report_id") if "report_id" in columns else None
@@ -60,9 +69,12 @@ class TableSlices:
     def rows(self) -> int:
         return len(self.starts)
 
+    def _bytes(self, begin: int, end: int) -> bytes:
+        return os.pread(self.fh.fileno(), end - begin, begin)
+
     def report_id(self, i: int) -> str:
         """The report_id of row ``i`` (parsed from that row alone)."""
-        line = bytes(self.data[self.starts[i]:self.ends[i]]).decode("utf-8", "replace")
+        line = self._bytes(int(self.starts[i]), int(self.ends[i])).decode("utf-8", "replace")
         cells = next(csv.reader(io.StringIO(line)), [])
         return cells[self.id_column] if self.id_column is not None and self.id_column < len(cells) else ""
 
@@ -86,15 +98,14 @@ class TableSlices:
         """Rows ``first`` to ``end`` (exclusive), as bytes without the header."""
         if first >= end:
             return b""
-        return bytes(self.data[self.starts[first]:self.ends[end - 1]])
+        return self._bytes(int(self.starts[first]), int(self.ends[end - 1]))
 
     def frame(self, body: bytes) -> pd.DataFrame:
         """The rows of ``body`` (from ``raw``), every cell a string or missing."""
         return pd.read_csv(io.BytesIO(self.header + body), dtype=str, keep_default_na=False, na_values=[""])
 
     def close(self) -> None:
-        if isinstance(self.data, mmap.mmap):
-            self.data.close()
+        self.fh.close()
 
 
 def check_order(name: str, ids: pd.Series, after: str | None, last: str | None) -> str | None:
