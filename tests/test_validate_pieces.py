@@ -4,7 +4,6 @@ pandera and the content rules. Whatever spans pieces must still be caught."""
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,7 @@ from lbgr import frictionless_ranges
 from lbgr import validate as validate_mod
 from lbgr.frictionless_ranges import row_ranges
 from lbgr.validate import validate_package
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _copy_package(target: Path) -> Path:
-    target.mkdir()
-    for rel in ("datapackage.json", "build_report.json"):
-        shutil.copy2(ROOT / rel, target / rel)
-    for rel in ("data", "schemas"):
-        shutil.copytree(ROOT / rel, target / rel)
-    return target
+from package_helpers import copy_package
 
 
 def _rows(path: Path) -> list[dict]:
@@ -40,7 +29,7 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 @pytest.fixture
 def package(tmp_path) -> Path:
-    return _copy_package(tmp_path / "pkg")
+    return copy_package(tmp_path / "pkg")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ from lbgr import validate as validate_mod
 from lbgr.frictionless_ranges import row_ranges
 from lbgr.table_slices import row_ends
 from lbgr.validate import report_groups, validate_package
-
-ROOT = Path(__file__).resolve().parents[1]
+from package_helpers import copy_package
 
 
 def _csv(rows: list[list[str]]) -> bytes:
@@ -66,15 +64,6 @@ def test_inserting_a_report_changes_only_its_own_group():
         assert len(changed) <= 2, f"adding {new} changed {len(changed)} groups"
 
 
-def _copy_package(target: Path) -> Path:
-    target.mkdir()
-    for rel in ("datapackage.json", "build_report.json"):
-        shutil.copy2(ROOT / rel, target / rel)
-    for rel in ("data", "schemas"):
-        shutil.copytree(ROOT / rel, target / rel)
-    return target
-
-
 def _rewrite(path: Path, change) -> None:
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -92,7 +81,7 @@ def small_pieces(monkeypatch):
 
 
 def test_a_cached_validation_reuses_unchanged_pieces_and_still_finds_a_new_error(tmp_path, small_pieces):
-    package, cache = _copy_package(tmp_path / "pkg"), tmp_path / "cache"
+    package, cache = copy_package(tmp_path / "pkg"), tmp_path / "cache"
     first = validate_package(package, jobs=1, cache_dir=cache)
     assert first.ok, first.errors
     assert first.pieces["groups_cached"] == 0 and first.pieces["ranges_cached"] == 0
@@ -111,7 +100,7 @@ def test_a_cached_validation_reuses_unchanged_pieces_and_still_finds_a_new_error
 
 
 def test_the_cross_report_columns_are_checked_every_time(tmp_path, small_pieces):
-    package, cache = _copy_package(tmp_path / "pkg"), tmp_path / "cache"
+    package, cache = copy_package(tmp_path / "pkg"), tmp_path / "cache"
     assert validate_package(package, jobs=1, cache_dir=cache).ok
 
     def miscount(rows):  # a term quoted by one report, claimed to be quoted by 7
@@ -124,7 +113,7 @@ def test_the_cross_report_columns_are_checked_every_time(tmp_path, small_pieces)
 
 
 def test_a_damaged_cache_is_only_a_miss(tmp_path, small_pieces):
-    package, cache = _copy_package(tmp_path / "pkg"), tmp_path / "cache"
+    package, cache = copy_package(tmp_path / "pkg"), tmp_path / "cache"
     assert validate_package(package, jobs=1, cache_dir=cache).ok
     entries = sorted(cache.glob("*/*.result"))
     assert entries
@@ -137,7 +126,7 @@ def test_a_damaged_cache_is_only_a_miss(tmp_path, small_pieces):
 
 
 def test_the_list_of_raw_files_does_not_invalidate_the_groups_and_its_keys_are_still_checked(tmp_path, small_pieces):
-    package, cache = _copy_package(tmp_path / "pkg"), tmp_path / "cache"
+    package, cache = copy_package(tmp_path / "pkg"), tmp_path / "cache"
     assert validate_package(package, jobs=1, cache_dir=cache).ok
     sources = package / "data/raw/sources.csv"
     with open(sources, encoding="utf-8", newline="") as fh:
