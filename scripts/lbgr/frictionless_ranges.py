@@ -114,7 +114,7 @@ class FrictionlessPass:
         self.futures: dict[int, object] = {}
         self.pool = pool
         self.cache = cache
-        self.keys: list[str | None] = []
+        self.keys: list[str] = []  # with ``cache``: one per unit
         self.cached: dict[int, tuple] = {}
         descriptor_path = package_dir / "datapackage.json"
         try:
@@ -160,8 +160,7 @@ class FrictionlessPass:
                 data.close()
         self.units = units
         for i, key in enumerate(self.keys):
-            hit = cache.get(key) if cache is not None and key else None
-            if hit is not None:
+            if (hit := cache.get(key)) is not None:
                 self.cached[i] = (units[i][0], units[i][3], *hit)
         if self.pool is not None:
             self.futures = {i: self.pool.submit(_validate_range, u) for i, u in enumerate(units) if i not in self.cached}

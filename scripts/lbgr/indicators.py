@@ -65,22 +65,6 @@ class IndicatorRule:
         return self.value_kinds[0]
 
 
-@dataclass(frozen=True)
-class Mention:
-    """What the mapping reads about one quantity (all strings are slices of the body)."""
-
-    context: str  # the clause, extended to neighbouring clauses when its own lead is too weak
-    number_start: int  # offsets of the quantity within ``context``
-    number_end: int
-    sentence: str
-    subject: str
-    noun: str  # the noun written right after the measure word (2个督察小组 → 督察小组), or ""
-    unit_normalized: str
-    value_kind: str
-    own_start: int = 0  # the figure's own clause within ``context`` (the rest is borrowed)
-    own_end: int | None = None
-
-
 def first_chars(pattern: re.Pattern) -> frozenset[str] | None:
     """The characters a match of ``pattern`` can begin with, or None when that is not known
     (a match may be empty, begin with any character, or the pattern ignores case).
@@ -142,11 +126,9 @@ class Codebook:
         self.rows = rows
         self.rules = [IndicatorRule.from_row(r) for r in rows]
         self.by_code = {r.code: r for r in self.rules}
-        self._admitting: dict[tuple[str, str], list[IndicatorRule]] = {}
         # Rule i is bit i. A rule is tried on a context only if the context holds a character
         # its pattern can begin with (``first_chars``): a few rules rather than all that the
         # figure's kind and unit admit.
-        self._bit_rule = {1 << i: r for i, r in enumerate(self.rules)}
         self._always = 0  # rules whose first characters are not known: always tried
         self._by_first_char: dict[str, int] = {}
         for i, rule in enumerate(self.rules):
@@ -160,17 +142,8 @@ class Codebook:
             "[" + "".join(re.escape(c) for c in sorted(self._by_first_char)) + "]") if self._by_first_char else None
         self._admitting_mask: dict[tuple[str, str], int] = {}
 
-    def _rules_for(self, value_kind: str, unit: str) -> list[IndicatorRule]:
-        """The rules (in codebook order) that allow a figure of this kind and unit."""
-        key = (value_kind, unit)
-        found = self._admitting.get(key)
-        if found is None:
-            found = self._admitting[key] = [r for r in self.rules if value_kind in r.value_kinds
-                                            and (not r.units or unit in r.units)]
-        return found
-
     def _mask_for(self, value_kind: str, unit: str) -> int:
-        """``_rules_for`` as a bit set."""
+        """The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i)."""
         key = (value_kind, unit)
         found = self._admitting_mask.get(key)
         if found is None:
@@ -179,25 +152,23 @@ class Codebook:
                 if value_kind in r.value_kinds and (not r.units or unit in r.units))
         return found
 
-    def code_for(self, m: Mention) -> str | None:
-        """The indicator code of a mention, or None.
+    def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
+                unit_normalized: str, value_kind: str, own_start: int, own_end: int) -> str | None:
+        """The indicator code of a figure, or None.
 
-        A rule applies when the mention's kind and unit are allowed, its ``pattern`` occurs in
+        ``context`` is the figure's clause, extended to neighbouring clauses when its own lead is
+        too weak; ``[number_start, number_end)`` is the figure in it and ``[own_start, own_end)``
+        its own clause (the rest is borrowed); ``noun`` is the noun written right after the
+        measure word (2个督察小组 → 督察小组), or "".
+
+        A rule applies when the figure's kind and unit are allowed, its ``pattern`` occurs in
         the context, its ``sentence_pattern`` (if any) in the sentence, and neither its
         ``exclude_pattern`` (context) nor its ``noun_exclude_pattern`` (the counted noun) matches.
         Of the rules that apply, the one whose pattern occurs nearest to the figure wins, a
         match in the figure's own clause always before one in a borrowed clause; equal
         distances go to the lower ``priority``.
         """
-        return self.code_at(m.context, m.number_start, m.number_end, m.sentence, m.noun, m.unit_normalized,
-                            m.value_kind, m.own_start, len(m.context) if m.own_end is None else m.own_end)
-
-    def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
-                unit_normalized: str, value_kind: str, own_start: int, own_end: int) -> str | None:
-        """``code_for`` of the mention with these fields (``own_end`` given), without building it."""
-        candidates = self._admitting_mask.get((value_kind, unit_normalized))
-        if candidates is None:
-            candidates = self._mask_for(value_kind, unit_normalized)
+        candidates = self._mask_for(value_kind, unit_normalized)
         if not candidates:
             return None
         present = self._always
@@ -211,7 +182,7 @@ class Codebook:
         while candidates:
             bit = candidates & -candidates
             candidates ^= bit
-            rule = self._bit_rule[bit]
+            rule = self.rules[bit.bit_length() - 1]
             # The conditions are independent; the pattern is tested first as it rules out most.
             if not rule.pattern.search(context):
                 continue
@@ -254,12 +225,7 @@ def _part_types(sections: list[dict]) -> dict[str, str]:
     return out
 
 
-def choose(candidates: pd.DataFrame, rule: IndicatorRule | None, part_of: dict[str, str]) -> pd.Series:
-    """``choose_row`` for a DataFrame of candidates, returning the chosen row as a Series."""
-    return pd.Series(choose_row(list(candidates.itertuples(index=False)), rule, part_of)._asdict())
-
-
-def choose_row(candidates: list, rule: IndicatorRule | None, part_of: dict[str, str]):
+def choose_row(candidates: list[dict], rule: IndicatorRule | None, part_of: dict[str, str]) -> dict:
     """The row that stands for an indicator in a report (the tie-breaking rule).
 
     Candidates are ranked by, in order: (1) ``value_kind`` equal to the indicator's preferred
@@ -269,12 +235,6 @@ def choose_row(candidates: list, rule: IndicatorRule | None, part_of: dict[str, 
     before it in its clause); (6) stated as a total (共, 累计, 全年, 全市 … before it in its
     clause); (7) document order. Values are taken as stated: nothing is summed or recomputed.
     """
-    return min(candidates, key=lambda row: _rank(rule, part_of, row.value_kind, row.section_id, row.sentence,
-                                                 row.surface, row.unit_normalized, row.char_start))
-
-
-def _choose_record(candidates: list[dict], rule: IndicatorRule | None, part_of: dict[str, str]) -> dict:
-    """``choose_row`` for rows given as dicts (as the stages make them)."""
     return min(candidates, key=lambda row: _rank(rule, part_of, row["value_kind"], row["section_id"], row["sentence"],
                                                  row["surface"], row["unit_normalized"], row["char_start"]))
 
@@ -322,7 +282,7 @@ def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[di
     out = []
     for code in sorted(groups):
         group = groups[code]
-        best = _choose_record(group, codebook.by_code.get(code), part_of)
+        best = choose_row(group, codebook.by_code.get(code), part_of)
         out.append({
             "report_id": best["report_id"], "indicator_code": code, "measure_id": best["measure_id"],
             "value": best["value"], "value_normalized": best["value_normalized"],

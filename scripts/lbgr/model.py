@@ -88,10 +88,6 @@ class ReportDoc:
         self._para_starts = [p.char_start for p in self.paragraphs]
         self._lookup: SectionLookup | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        # The lookup is a cache: rebuilt on demand rather than shipped between processes.
-        return {**self.__dict__, "_lookup": None}
-
     def paragraph_at(self, offset: int) -> Paragraph | None:
         """The paragraph containing ``offset`` (None if it falls on a line break)."""
         i = bisect.bisect_right(self._para_starts, offset) - 1
@@ -105,8 +101,8 @@ class ReportDoc:
 
     def section_lookup(self) -> SectionLookup:
         """The lookup behind ``section_at``, for a stage that asks it about many spans."""
-        lookup = getattr(self, "_lookup", None)  # absent from docs pickled before it existed
-        if lookup is None or lookup.sections is not self.sections:
+        lookup = self._lookup
+        if lookup is None or lookup.sections is not self.sections:  # built once, again if sections are replaced
             lookup = self._lookup = SectionLookup(self.sections)
         return lookup
 

@@ -20,9 +20,8 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 
-_LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029\x0c\x0b]")
-# The same as _LINE_BREAKS once every CRLF is replaced: a single character class, which the
-# engine scans for much faster than an alternation.
+# Line breaks other than \n, left once every CRLF is replaced: a single character class, which
+# the engine scans for much faster than an alternation with \r\n.
 _BREAK_CHARS = "\r\x85\u2028\u2029\x0c\x0b"
 _LONE_BREAK = re.compile(f"[{_BREAK_CHARS}]")
 _INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
@@ -38,12 +37,12 @@ _ENCLOSED = re.compile(r"([\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf]+)")
 # Full NFKC of a whole report is slow, yet in Chinese text NFKC changes only a few kinds of
 # characters (full-width forms, the ideographic space), each on its own. When every character it
 # would change is such a one (see ``_kind``), replacing the few distinct ones gives exactly NFKC.
-# Characters taken to be inert without a look (``_unchecked_ranges_inert`` makes sure they are):
+# Characters taken to be inert without a look (``_inert_ranges_hold`` makes sure they are):
 # ASCII, the CJK ideographs, and the common Chinese punctuation that NFKC keeps (、。〈〉《》「」
 # 『』【】 ‘’ “” — ·), which would otherwise be most of what is looked at.
-_CHECKED_RANGES = ((0x00, 0x7F), (0x4E00, 0x9FFF), (0x3001, 0x3002), (0x3008, 0x3011), (0x2018, 0x2019),
+_INERT_RANGES = ((0x00, 0x7F), (0x4E00, 0x9FFF), (0x3001, 0x3002), (0x3008, 0x3011), (0x2018, 0x2019),
                    (0x201C, 0x201D), (0x2014, 0x2014), (0xB7, 0xB7))
-_UNCHECKED = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _CHECKED_RANGES) + "]")
+_UNCHECKED = re.compile("[^" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _INERT_RANGES) + "]")
 _CONTEXTUAL = object()
 
 
@@ -81,14 +80,14 @@ def _kind(c: str) -> str | object | None:
 
 
 @lru_cache(maxsize=1)
-def _unchecked_ranges_inert() -> bool:
-    return all(_inert(chr(cp)) for a, b in _CHECKED_RANGES for cp in range(a, b + 1))
+def _inert_ranges_hold() -> bool:
+    return all(_inert(chr(cp)) for a, b in _INERT_RANGES for cp in range(a, b + 1))
 
 
 def nfkc_preserving_markers(text: str) -> str:
     if text.isascii():
         return text
-    if _unchecked_ranges_inert():
+    if _inert_ranges_hold():
         kinds = {c: _kind(c) for c in set(_UNCHECKED.findall(text))}
         if not any(kind is _CONTEXTUAL for kind in kinds.values()):
             for c, kind in kinds.items():

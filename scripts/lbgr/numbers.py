@@ -77,7 +77,7 @@ UNITS: list[tuple[str, str, str, str]] = [
     ("次", "次", "count", "要序"), ("省", "省", "count", "级内外委"), ("市", "市", "count", "场民级直委长本区县"),
 ]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
-_UNIT_FIRST = sorted({u[0][0] for u in UNITS})
+_UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
 
 # Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
@@ -335,11 +335,8 @@ def _clause_breaks(text: str) -> list[int]:
     return [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
 
 
-def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str,
-                     breaks: list[int] | None = None) -> str:
-    """``breaks``: offsets of the clause-break characters of ``text``, if already found."""
-    if breaks is None:
-        breaks = _clause_breaks(text)
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str, breaks: list[int]) -> str:
+    """``breaks``: offsets of the clause-break characters of ``text`` (``_clause_breaks``)."""
     i = bisect.bisect_left(breaks, number_start)
     lead = text[breaks[i - 1] + 1 if i else 0:number_start]
     # ``lead`` holds no line break (that is a clause break too), so its end is the only place
@@ -357,13 +354,14 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
     spans: list[tuple[int, int]] | None = None  # found when a first token needs them; many paragraphs have none
-    breaks: list[int] = []
+    breaks: list[int] = []  # found with ``spans``
     next_start, token_at = _TOKEN_START.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
         m = token_at(text, at.start())
         pos = m.end()
-        # ``_quantity_at``'s first test, made here to spare a call for the many tokens it rejects.
+        # Most tokens are followed by nothing a quantity can continue with (see ``_CAN_FOLLOW``),
+        # and a lone 一 is never a figure (``_excluded_context``): rejected without a call.
         if (m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW) or m.group() == "一":
             continue
         if spans is None:
@@ -378,24 +376,17 @@ def find_quantities(text: str) -> list[Quantity]:
 
 # What can follow the number of a quantity: a range separator, an infix qualifier, a magnitude,
 # a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
-_CAN_FOLLOW = frozenset("-—–~～至到%％成") | frozenset(_INFIX_QUALIFIERS) | {s[0] for s, _ in _SCALES} | set(_UNIT_FIRST)
+_SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
+_CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) | _SCALE_FIRST | _UNIT_FIRST
 _PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
 _POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
-_SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
 # Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
 _NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
 
 
-def _quantity_at(text: str, m: re.Match, spans: list[tuple[int, int]],
-                 breaks: list[int] | None = None) -> Quantity | None:
-    """The quantity whose number is the token ``m``, or None; ``spans``: ``quoted_spans(text)``."""
-    if m.group() == "一" or (m.lastgroup != "pct" and text[m.end():m.end() + 1] not in _CAN_FOLLOW):
-        return None  # a lone 一 is never a figure (``_excluded_context``); nothing else needs checking
-    return _read_quantity(text, m, spans, breaks)
-
-
-def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]],
-                   breaks: list[int] | None) -> Quantity | None:
+def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks: list[int]) -> Quantity | None:
+    """The quantity whose number is the token ``m``, or None; ``spans``: ``quoted_spans(text)``;
+    ``breaks``: ``_clause_breaks(text)``."""
     token = m.group()
     if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
         low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)

@@ -55,7 +55,7 @@ def register_all() -> None:
     themes.register()
     compliance.register()
     checks_content.register()
-    from . import measures  # measures (per report), report_indicators (package), checks_measures
+    from . import measures  # measures (per report), report_indicators (derived), checks_measures
 
     measures.register()
 

@@ -266,11 +266,7 @@ def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tu
 def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
                             part_rows: list[dict[str, str]], title: str):
     """Rows of the sections and paragraphs tables (as dicts) for one body."""
-    from .model import Paragraph, Section
-
-    # As model.frozen_instance builds them (without calling the dataclass __init__), inline:
-    # a call that gathers fifteen keyword arguments costs more than filling the instance.
-    new = object.__new__
+    from .model import Paragraph, Section, SectionLookup, frozen_instance
 
     spans = line_spans(body)
     root = build_tree(body, spans, first_line, end_of_sections)
@@ -290,33 +286,16 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
             part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
-        section = new(Section)
-        section.__dict__.update(
-            section_id=section_id, report_id=report_id,
+        section = frozen_instance(
+            Section, section_id=section_id, report_id=report_id,
             parent_id=n.parent.section_id if n.parent else None, level=n.level, ordinal=n.ordinal,
             marker=n.marker, marker_type=n.marker_type, is_run_in=n.is_run_in, heading=heading,
             heading_char_start=hs, heading_char_end=he, part_type=part_type, elements=elements or None,
             char_start=n.start, char_end=n.end)
         sections.append(section)
-    paragraphs = []
-    # Each paragraph's section is ``SectionLookup.deepest`` (the last section of the deepest
-    # level among those containing it, else the first), found by a sweep: the sections are in
-    # order of their starts and the paragraphs in order of both starts and ends, so a section
-    # that ends before one paragraph ends before every later one and can be dropped.
-    open_sections: list[Section] = []
-    k = 0
-    for i, (start, end) in enumerate(spans, 1):
-        while k < len(sections) and sections[k].char_start <= start:
-            open_sections.append(sections[k])
-            k += 1
-        open_sections = [s for s in open_sections if end <= s.char_end]
-        best = sections[0]
-        for s in open_sections:
-            if s.level >= best.level:
-                best = s
-        paragraph = new(Paragraph)
-        paragraph.__dict__.update(
-            paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
-            section_id=best.section_id, ordinal=i, text=body[start:end], char_start=start, char_end=end)
-        paragraphs.append(paragraph)
+    lookup = SectionLookup(sections)
+    paragraphs = [frozen_instance(
+        Paragraph, paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
+        section_id=lookup.deepest(start, end).section_id, ordinal=i, text=body[start:end], char_start=start,
+        char_end=end) for i, (start, end) in enumerate(spans, 1)]
     return sections, paragraphs

@@ -153,9 +153,6 @@ class ThemeBook:
     def discriminative_theme(self, hit: Hit) -> str | None:
         return self._discriminative[hit.pattern]
 
-    def ambiguous_themes(self, hit: Hit) -> list[str]:
-        return list(self._ambiguous[hit.pattern])
-
     def heading_theme(self, heading: str) -> str | None:
         """The theme a heading announces: the only theme whose heading pattern matches it."""
         return self._heading_theme(heading or "")
@@ -369,8 +366,7 @@ def assign(book: ThemeBook, hits: list[Hit], heading_theme: str | None) -> Assig
     if heading_theme is not None and heading_theme in ambiguous:
         return _assignment(heading_theme, "ambiguous_heading")
     if residual:
-        residual_theme = next(book.discriminative_theme(h) for h in hits
-                              if book.discriminative_theme(h) not in (None, *book.in_shares))
+        residual_theme = next(t for h in hits if (t := discriminative[h.pattern]) not in (None, *in_shares))
         return _assignment(residual_theme, "boilerplate_only")
     if ambiguous:
         return _assignment(None, "ambiguous_unresolved")

@@ -37,7 +37,7 @@ from .keys import ForeignKeys, UniqueKeys
 from .memory import release_memory
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
-from .table_slices import ParquetRows, TableSlices, check_order
+from .table_slices import ParquetRows, TableSlices, check_order, not_sorted
 from .tables import read_table, typed
 from .validation_cache import Hasher, ValidationCache
 
@@ -189,6 +189,8 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
     whole: dict[str, pd.DataFrame] = {}
     whole_digest = Hasher("reference tables")
     scoped: list[str] = []
+    # The list of raw files gains a row with every report added; see ``for_groups`` below.
+    raw_lists = {n for n, spec in specs.items() if spec["path"].startswith(paths.RAW_DIR + "/")}
     for name, spec in specs.items():
         path = package_dir / spec["path"]
         if not path.exists():
@@ -203,7 +205,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
         except (ValueError, TypeError) as exc:
             out.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
             continue
-        if name != "reports" and not spec["path"].startswith(paths.RAW_DIR + "/"):
+        if name != "reports" and name not in raw_lists:
             whole_digest.add(name.encode()).add(path.read_bytes())  # each group hashes its own reports
         if name != "reports":
             out.errors += _schema_errors(name, whole[name])
@@ -221,7 +223,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
             unique.observe(name, df)
     ids = reports.report_id.fillna("")
     if not ids.is_monotonic_increasing:
-        out.errors.append("reports: rows are not sorted by report_id (the build writes them sorted)")
+        out.errors.append(not_sorted("reports"))
         out.stopped = True
         return out
     slices = {n: TableSlices(package_dir / specs[n]["path"], n) for n in scoped}
@@ -234,7 +236,7 @@ def content_shard(package_dir: Path, shard: int = 0, shards: int = 1,
     # The groups see the codebooks and reference tables, not the list of raw files: it gains a
     # row with every report added, which would change every group's key. Only foreign keys use
     # it, and those missing from a group are checked against it once, in ``merge_shards``.
-    for_groups = {n: df for n, df in whole.items() if not specs[n]["path"].startswith(paths.RAW_DIR + "/")}
+    for_groups = {n: df for n, df in whole.items() if n not in raw_lists}
     bounds = report_groups(ids.tolist(), REPORTS_PER_CHUNK)
     after: str | None = None
     try:
@@ -277,7 +279,7 @@ def _group(package_dir: Path, k: int, group: pd.DataFrame, after: str | None, la
         # The rest of the order check depends on the slice alone (``read``), so the key need not
         # hold the previous group's last report, which an added report may change.
         if after is not None and first < end and slices[n].report_id(first) <= after:
-            raise NotSorted(f"{n}: rows are not sorted by report_id (the build writes them sorted)")
+            raise NotSorted(not_sorted(n))
     raw = {n: slices[n].raw(*runs[n]) for n in slices}
     copies = {n: parquet[n].take(*runs[n]) for n in parquet}
     bodies = _load_bodies(package_dir, group)
@@ -288,7 +290,7 @@ def _group(package_dir: Path, k: int, group: pd.DataFrame, after: str | None, la
             df = slices[n].frame(raw[n])
             if not len(df.columns):
                 df = pd.DataFrame(columns=[f["name"] for f in table_schema(n)["fields"]])
-            problem = check_order(n, df["report_id"], None, last) if "report_id" in df else None
+            problem = check_order(n, df["report_id"], last) if "report_id" in df else None
             if problem:
                 raise NotSorted(problem)
             tables[n] = typed(df, n)
