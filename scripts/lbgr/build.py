@@ -26,7 +26,7 @@ from .dedupe import find_duplicates, group_key
 from .fragments import FileSummary, Fragment, Verdict
 from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
-from .memory import release_memory
+from .memory import map_large_blocks, release_memory, shared_with_forks
 from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas
@@ -178,7 +178,8 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx,)) as pool:
+        with shared_with_forks(), ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                                      initargs=(ctx,)) as pool:
             chunk = max(1, len(todo) // (jobs * 16))
             fresh = list(pool.map(_spool_one, [arg for _, arg in todo], chunksize=chunk))
     for (i, *_), summary in zip(todo, fresh):
@@ -385,6 +386,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     """Build the package; ``stats``, if given, receives stage timings (for the benchmark)."""
     stats = {} if stats is None else stats
     t_start = time.perf_counter()
+    map_large_blocks()
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     if not raw_dir.is_dir():
         echo(f"error: --raw {raw_dir} is not a folder")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+from contextlib import contextmanager
 
 
 def _libc():
@@ -18,6 +19,20 @@ def _libc():
 
 
 _LIBC = _libc()
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number (malloc.h)
+_MMAP_FROM = 1 << 20
+
+
+def map_large_blocks() -> None:
+    """Have glibc's malloc take every block of 1 MiB or more straight from the system, and give
+    it back when it is freed.
+
+    By default the threshold for that grows with every large block freed (up to 32 MiB), after
+    which the column arrays and read buffers of each group of rows are carved from the heap and
+    stay in the process when freed, fragmented. Set once per process (workers made by fork
+    inherit it); does nothing where malloc is not glibc's."""
+    if _LIBC is not None and hasattr(_LIBC, "mallopt"):
+        _LIBC.mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM)
 
 
 def release_memory() -> None:
@@ -30,3 +45,19 @@ def release_memory() -> None:
         pass
     if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
         _LIBC.malloc_trim(0)
+
+
+@contextmanager
+def shared_with_forks():
+    """Keep the objects this process holds now out of its forked workers' garbage collections.
+
+    A worker made by ``fork`` shares its parent's memory until it writes to a page, and a
+    collection writes to the header of every object it visits: without this, each worker soon
+    holds a private copy of most of the parent's heap (the imported libraries included). Frozen
+    objects are never visited (``gc.freeze``), in the workers or here, until the block ends."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

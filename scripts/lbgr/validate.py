@@ -34,7 +34,7 @@ import pandera.errors
 from . import checks, paths, stages
 from .frictionless_ranges import FrictionlessPass
 from .keys import ForeignKeys, UniqueKeys
-from .memory import release_memory
+from .memory import map_large_blocks, release_memory, shared_with_forks
 from .pandera_schemas import dataframe_schema
 from .schema_registry import load_resources, table_schema
 from .table_slices import ParquetRows, TableSlices, check_order, not_sorted
@@ -393,6 +393,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int
     With ``cache_dir`` (``lbgr.validation_cache``), the pieces that an earlier validation saw
     unchanged take their results from there; ``result.cache_keys`` names the results used."""
     package_dir = Path(package_dir)
+    map_large_blocks()
     result = Validation()
     jobs = jobs or min(2, os.cpu_count() or 1)
     cache = ValidationCache(cache_dir) if cache_dir is not None else None
@@ -410,7 +411,7 @@ def validate_package(package_dir: Path, use_frictionless: bool = True, jobs: int
         return result
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with shared_with_forks(), ProcessPoolExecutor(max_workers=jobs) as pool:
         shard_futures = [pool.submit(content_shard, package_dir, k, jobs, cache_dir) for k in range(jobs)]
         first = FrictionlessPass(package_dir, pool=pool, cache=cache) if use_frictionless else None
         shards = [f.result() for f in shard_futures]
