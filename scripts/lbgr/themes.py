@@ -43,6 +43,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,6 +116,14 @@ class ThemeBook:
 
     def hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[Hit]]:
         """For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
+        ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text."""
+        make = Hit._make
+        return [[make(hit) for hit in hits] for hits in self._hits_in(text, spans)]
+
+    def _hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[tuple[int, int, int]]]:
+        """``hits_in`` with each hit a plain (start, end, pattern) tuple, made faster than a ``Hit``.
+
+        For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
         ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text.
 
         One scan of ``text`` (``PatternPrefilter``) places every plain keyword and, for the other
@@ -153,13 +162,12 @@ class ThemeBook:
             found.extend((start + m.start(), m.start() - m.end(), k, i)
                          for k in always for m in patterns[k][0].finditer(stretch) if m.end() > m.start())
         found.sort()
-        out: list[list[Hit]] = [[] for _ in spans]
-        make = Hit._make
+        out: list[list[tuple[int, int, int]]] = [[] for _ in spans]
         last_end = -1
         for at, neg_len, k, i in found:
             if at >= last_end:
                 last_end = at - neg_len
-                out[i].append(make((at, last_end, k)))
+                out[i].append((at, last_end, k))
         return out
 
     def discriminative_theme(self, hit: Hit) -> str | None:
@@ -402,6 +410,10 @@ class _Tally:
 
     def decide(self, heading_theme: str | None) -> Assignment:
         in_shares = self.book.in_shares
+        if len(self.counts) == 1:  # one theme hit (the usual case): no tie to break
+            only = next(iter(self.counts))
+            if only in in_shares:
+                return _assignment(only, "most_discriminative_hits")
         counts = {t: n for t, n in self.counts.items() if t in in_shares}
         if counts:
             top = max(counts.values())
@@ -462,7 +474,7 @@ class _Headings:
     def __init__(self, book: ThemeBook, doc: ReportDoc):
         self.book, self.doc = book, doc
         self.by_id = doc.sections_by_id()
-        self._chains: dict[str, list[tuple[int, str | None]]] = {}
+        self._chains: dict[str, tuple[tuple[int, str | None], ...]] = {}
         self._paragraph: Paragraph | None = None
         self._lead, self._lead_theme = "", None
 
@@ -478,14 +490,18 @@ class _Headings:
             self._lead_theme = self.book.heading_theme(self._lead) if self._lead else None
         return _announced(self._chain(section), self._lead, self._lead_theme, paragraph.char_start)
 
-    def _chain(self, section: Section) -> list[tuple[int, str | None]]:
+    def _chain(self, section: Section) -> tuple[tuple[int, str | None], ...]:
+        """``ThemeBook.heading_chain`` of ``section``, from its parent's (each worked out once)."""
         chain = self._chains.get(section.section_id)
         if chain is None:
-            chain = self._chains[section.section_id] = self.book.heading_chain(section, self.by_id)
+            book = self.book
+            parent = self.by_id.get(section.parent_id) if section.parent_id else None
+            own = (section.heading_char_start, book.heading_theme(section.heading) if section.level > 0 else None)
+            chain = self._chains[section.section_id] = (own, *(self._chain(parent) if parent is not None else ()))
         return chain
 
 
-def _announced(chain: list[tuple[int, str | None]], lead: str, lead_theme: str | None,
+def _announced(chain: Sequence[tuple[int, str | None]], lead: str, lead_theme: str | None,
                paragraph_start: int) -> str | None:
     """The first theme announced from the inside out: the headings of ``chain`` (see
     ``ThemeBook.heading_chain``), with the paragraph's lead phrase read just before the first
@@ -513,7 +529,7 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     units_by_theme: dict[str, int] = {}
     chars_by_theme: dict[str, int] = {}
     units = _units(doc)
-    unit_hits = book.hits_in(doc.body, [(start, end) for _, _, start, end in units])
+    unit_hits = book._hits_in(doc.body, [(start, end) for _, _, start, end in units])
     for (unit_id, paragraph, start, end), hits in zip(units, unit_hits):
         section = section_at(start, end)
         heading_theme = headings.theme(paragraph, start, section)
