@@ -25,7 +25,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from .context import Context
@@ -44,17 +44,24 @@ CLAUSE_BREAKS = "，,：:"
 # What may stand between two titles of one list ("印发《A》、《B》和《C》") without ending it.
 LIST_FILLER = re.compile(r"(?:[\s□、和及与或]|以及)*")
 _CLAUSE_BREAK = re.compile(f"[{CLAUSE_BREAKS}]")
+# Everything up to the last sentence break, if any: what comes after it is the title's sentence.
+_UP_TO_SENTENCE_BREAK = re.compile(f"(?s:.*[{re.escape(SENTENCE_BREAKS)}])?")
 MASK = "□"
 
 
 # --- finding titles ---------------------------------------------------------------------------
 
-@dataclass
 class _Node:
-    opener: str
-    start: int  # first character inside the brackets
-    end: int = -1  # offset of the closing bracket
-    children: list[_Node] = field(default_factory=list)
+    """An opened bracket: what it opens, where, where it closes (-1 while open) and the titles
+    inside it. A plain class with slots: several are made for every report."""
+
+    __slots__ = ("opener", "start", "end", "children")
+
+    def __init__(self, opener: str, start: int):
+        self.opener = opener
+        self.start = start  # first character inside the brackets
+        self.end = -1  # offset of the closing bracket
+        self.children: list[_Node] = []
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,7 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
     # every character. A line break only matters while a bracket is open, so only then is the
     # stretch since the last bracket looked at for one.
     last = 0
+    nested = False  # whether any title holds another
     for m in _BRACKET_CHARS.finditer(text):
         i, ch = m.start(), m.group()
         if stack and text.find("\n", last, i) >= 0:
@@ -104,9 +112,12 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
         if ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
             stack.append(_Node(ch, i + 1))
         elif stack and ch in _CLOSERS:
-            match = next((k for k in range(len(stack) - 1, -1, -1) if CLOSER_OF[stack[k].opener] == ch), None)
-            if match is None:
-                continue
+            if CLOSER_OF[stack[-1].opener] == ch:
+                match = len(stack) - 1
+            else:
+                match = next((k for k in range(len(stack) - 2, -1, -1) if CLOSER_OF[stack[k].opener] == ch), None)
+                if match is None:
+                    continue
             while len(stack) - 1 > match:  # unclosed openers inside the one being closed
                 frame = stack.pop()
                 stack[-1].children.extend(n for c in frame.children for n in _salvage(c))
@@ -117,17 +128,19 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
                 target.append(node)
             else:
                 target.extend(node.children)
+            nested = nested or bool(stack)
     drop_all()
 
+    if not nested and not any(r.children for r in roots):
+        # No title holds another (the usual case): the roots, already in order, are all.
+        return tuple(frozen_instance(TitleSpan, start=n.start, end=n.end, opener=n.opener, parent=None)
+                     for n in roots)
     flat: list[tuple[_Node, _Node | None]] = []
-
-    def walk(node: _Node, parent: _Node | None) -> None:
+    todo: list[tuple[_Node, _Node | None]] = [(r, None) for r in reversed(roots)]
+    while todo:  # depth first, in order: each node before its children
+        node, parent = todo.pop()
         flat.append((node, parent))
-        for c in node.children:
-            walk(c, node)
-
-    for r in roots:
-        walk(r, None)
+        todo.extend((c, node) for c in reversed(node.children))
     flat.sort(key=lambda pair: pair[0].start)
     index = {id(n): k for k, (n, _) in enumerate(flat)}
     return tuple(frozen_instance(TitleSpan, start=n.start, end=n.end, opener=n.opener,
@@ -139,6 +152,7 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
 _BRACKETS = str.maketrans({"（": "(", "［": "(", "[": "(", "【": "(", "）": ")", "］": ")", "]": ")", "】": ")",
                            "<": "〈", ">": "〉", "＜": "〈", "＞": "〉", "《": "〈", "》": "〉",
                            "「": "“", "」": "”", "『": "‘", "』": "’"})
+_BRACKET_VARIANT = re.compile("[" + re.escape("".join(map(chr, _BRACKETS))) + "]")
 _WHITESPACE = re.compile(r"\s+")
 _YEAR_RANGE = re.compile(r"(\d{4})\s*(?:[-–—―－~～至]+)\s*(\d{4})")
 _TRAILING_GROUP = re.compile(r"\(([^()]*)\)$")
@@ -151,9 +165,14 @@ def normalize_title(title: str) -> str:
     title's brackets (<>, 〈〉, 《》) become 〈〉; a year range takes an ASCII hyphen (2021—2025 →
     2021-2025); spaces go.
     """
-    out = unicodedata.normalize("NFKC", title).translate(_BRACKETS)
-    out = _WHITESPACE.sub("", out)
-    return _YEAR_RANGE.sub(r"\1-\2", out)
+    out = unicodedata.normalize("NFKC", title)
+    # Each step only where it has something to change: most titles have no bracket variant, no
+    # space and no year range, and finding that out costs less than a translation or substitution.
+    if _BRACKET_VARIANT.search(out):
+        out = out.translate(_BRACKETS)
+    if _WHITESPACE.search(out):
+        out = _WHITESPACE.sub("", out)
+    return _YEAR_RANGE.sub(r"\1-\2", out) if _YEAR_RANGE.search(out) else out
 
 
 @dataclass(frozen=True)
@@ -197,6 +216,8 @@ class CitationRules:
 
     def split_suffixes(self, normalized: str) -> Suffixes:
         base, status, edition, is_draft = normalized, [], [], False
+        if ")" not in base:  # no bracket group to split off (the usual case)
+            return frozen_instance(Suffixes, base=base, status="", edition="", is_draft=False)
         while True:
             m = _TRAILING_GROUP.search(base)
             if not m:
@@ -211,12 +232,13 @@ class CitationRules:
             else:
                 break
             base = base[:m.start()]
-        return Suffixes(base, " ".join(status), " ".join(edition), is_draft)
+        return frozen_instance(Suffixes, base=base, status=" ".join(status), edition=" ".join(edition),
+                               is_draft=is_draft)
 
     def doc_type(self, base: str) -> tuple[str, str]:
         """(doc_type, default scope) from the title's ending, trailing bracket groups removed."""
         stem = base
-        while (m := _TRAILING_GROUP.search(stem)) and m.start() > 0:
+        while ")" in stem and (m := _TRAILING_GROUP.search(stem)) and m.start() > 0:
             stem = stem[:m.start()]
         for code, pattern, default_scope in self.doc_types:
             if pattern.search(stem):
@@ -262,8 +284,7 @@ def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | 
     verb followed by 的 is attributive (新颁布的《行政处罚法》: the report did not issue it) and
     is skipped, as is a verb that the codebook allows only before draft titles (完成…(草案)).
     """
-    cut = max(map(window.rfind, SENTENCE_BREAKS))
-    clauses = _CLAUSE_BREAK.split(window[cut + 1:])
+    clauses = _CLAUSE_BREAK.split(window[_UP_TO_SENTENCE_BREAK.match(window).end():])
     for k in range(len(clauses) - 1, -1, -1):
         clause = clauses[k]
         if k < len(clauses) - 1 and MASK not in clause:
@@ -368,7 +389,8 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     body = doc.body
     spans = find_titles(body)
     rows: list[dict] = []
-    ids = [f"{doc.report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
+    report_id, meta, paragraph_at, section_at = doc.report_id, doc.meta, doc.paragraph_at, doc.section_lookup().deepest
+    ids = [f"{report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
     # The titles directly inside each title (None: at the top), in order of their starts.
     children: dict[int | None, list[tuple[int, int]]] = {}
     for span in spans:
@@ -377,7 +399,8 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     for k, span in enumerate(spans):
         title = body[span.start:span.end]
         normalized = normalize_title(title)
-        own_text = _masked(title, children.get(k, []), span.start).replace(MASK, "")
+        inner = children.get(k)
+        own_text = (_masked(title, inner, span.start) if inner else title).replace(MASK, "")
         suffixes = rules.split_suffixes(normalized)
         doc_type, type_scope = rules.doc_type(suffixes.base)
 
@@ -393,12 +416,12 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
         action = verb.action if verb else "cited"
         # Mostly the title holds no nested title: its own text is then the title, already normalised.
         own_normalized = normalized if own_text == title else normalize_title(own_text)
-        scope, evidence = doc_scope(own_normalized, type_scope, action, doc.meta, rules)
-        paragraph = doc.paragraph_at(span.start)
+        scope, evidence = doc_scope(own_normalized, type_scope, action, meta, rules)
+        paragraph = paragraph_at(span.start)
         rows.append({
             "citation_id": ids[k],
-            "report_id": doc.report_id,
-            "section_id": doc.section_at(span.start, span.end).section_id,
+            "report_id": report_id,
+            "section_id": section_at(span.start, span.end).section_id,
             "paragraph_id": paragraph.paragraph_id if paragraph else None,
             "parent_citation_id": None if span.parent is None else ids[span.parent],
             "cited_title": title,

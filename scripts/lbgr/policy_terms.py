@@ -31,27 +31,17 @@ from .model import ReportDoc
 
 QUOTE_PAIRS = {"“": "”", "「": "」", '"': '"'}
 _EDGE_PUNCT = "、，,。.；;：:！!？?·…—- "
-# The only characters the scan reacts to (with line breaks, looked for only while a quote is open):
-# it jumps from one to the next.
-_QUOTES = re.compile("[" + re.escape("".join(QUOTE_PAIRS) + "".join(QUOTE_PAIRS.values())) + "]")
+# A term as one pattern: an opener, then anything but a line break, its closer or an opener
+# (which would restart the term there), then the closer. ``finditer`` goes on after the closer,
+# as the reading left to right does; an empty pair is not a term.
+_OPENERS = "".join(QUOTE_PAIRS)
+_QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(_OPENERS + c)}\n]*{re.escape(c)}"
+                              for o, c in QUOTE_PAIRS.items()))
 
 
 def find_quoted(text: str) -> list[tuple[int, int]]:
     """(start, end) of the text inside each balanced pair of quotation marks, in order."""
-    spans: list[tuple[int, int]] = []
-    open_at: int | None = None
-    closer = ""
-    for m in _QUOTES.finditer(text):
-        i, ch = m.start(), m.group()
-        if open_at is not None and text.find("\n", open_at, i) >= 0:
-            open_at = None  # the line ended before this quote
-        if open_at is not None and ch == closer:
-            if i > open_at + 1:
-                spans.append((open_at + 1, i))
-            open_at = None
-        elif ch in QUOTE_PAIRS:
-            open_at, closer = i, QUOTE_PAIRS[ch]
-    return spans
+    return [(m.start() + 1, m.end() - 1) for m in _QUOTED.finditer(text) if m.end() - m.start() > 2]
 
 
 def normalize_term(term: str) -> str:
@@ -73,9 +63,15 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
     title_starts = [s for s, _ in titles]
     latest_end = list(itertools.accumulate((e for _, e in titles), max))
     rows = []
-    report_id, paragraph_at, section_at = doc.report_id, doc.paragraph_at, doc.section_at
+    report_id, section_at = doc.report_id, doc.section_lookup().deepest
+    paragraphs = doc.paragraphs
+    # The terms come in order, so the paragraph of each is found by walking the paragraphs once
+    # (as ``doc.paragraph_at``: the last paragraph starting at or before the term, if it holds it).
+    j, last_paragraph = -1, len(paragraphs) - 1
     for n, (start, end) in enumerate(find_quoted(body), start=1):
-        paragraph = paragraph_at(start)
+        while j < last_paragraph and paragraphs[j + 1].char_start <= start:
+            j += 1
+        paragraph = paragraphs[j] if j >= 0 and start < paragraphs[j].char_end else None
         term = body[start:end]
         rows.append({
             "term_id": f"{report_id}-t{n:04d}",

@@ -43,6 +43,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,7 +53,7 @@ from re import _parser as _sre_parse
 from typing import NamedTuple
 
 from .context import Context
-from .model import ReportDoc, Section
+from .model import Paragraph, ReportDoc, Section
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -115,39 +116,58 @@ class ThemeBook:
 
     def hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[Hit]]:
         """For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
+        ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text."""
+        make = Hit._make
+        return [[make(hit) for hit in hits] for hits in self._hits_in(text, spans)]
+
+    def _hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[tuple[int, int, int]]]:
+        """``hits_in`` with each hit a plain (start, end, pattern) tuple, made faster than a ``Hit``.
+
+        For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
         ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text.
 
         One scan of ``text`` (``PatternPrefilter``) places every plain keyword and, for the other
         patterns, the places in each stretch where a match can begin; a pattern is run only
         there, on the stretch itself so that look-arounds and anchors see what they would see in it.
+        A candidate never leaves its stretch, so the leftmost-longest choice is made once over the
+        candidates of all stretches together, and the hits are then dealt out to their stretches.
         """
+        if not spans:
+            return []
         patterns, never_empty, always = self.patterns, self._never_empty, self._prefilter.always
-        out: list[list[Hit]] = []
-        for (start, end), (found, begins) in zip(spans, self._prefilter.scan(text, spans)):
-            if begins or always:
-                stretch = text if start == 0 and end == len(text) else text[start:end]
-                for k, places in begins.items():
-                    regex = patterns[k][0]
-                    if never_empty[k]:
-                        # As ``finditer`` would: the first match at or after where the last one ended.
-                        resume = start
-                        for at in sorted(set(places)) if len(places) > 1 else places:
-                            if at >= resume and (m := regex.match(stretch, at - start)):
-                                resume = start + m.end()
-                                found.append((at, at - resume, k))
-                    else:
-                        found.extend((start + m.start(), m.start() - m.end(), k)
-                                     for m in regex.finditer(stretch) if m.end() > m.start())
-                found.extend((start + m.start(), m.start() - m.end(), k)
-                             for k in always for m in patterns[k][0].finditer(stretch) if m.end() > m.start())
-            found.sort()
-            hits: list[Hit] = []
-            last_end = -1
-            for at, neg_len, k in found:
-                if at >= last_end:
-                    last_end = at - neg_len
-                    hits.append(Hit(at, last_end, k))
-            out.append(hits)
+        found, begins = self._prefilter.scan(text, spans)
+        stretches: dict[int, str] = {}
+
+        def stretch_of(i: int) -> str:
+            if i not in stretches:
+                start, end = spans[i]
+                stretches[i] = text if start == 0 and end == len(text) else text[start:end]
+            return stretches[i]
+
+        for (i, k), places in begins.items():
+            start = spans[i][0]
+            stretch, regex = stretch_of(i), patterns[k][0]
+            if never_empty[k]:
+                # As ``finditer`` would: the first match at or after where the last one ended.
+                resume = start
+                for at in sorted(set(places)) if len(places) > 1 else places:
+                    if at >= resume and (m := regex.match(stretch, at - start)):
+                        resume = start + m.end()
+                        found.append((at, at - resume, k, i))
+            else:
+                found.extend((start + m.start(), m.start() - m.end(), k, i)
+                             for m in regex.finditer(stretch) if m.end() > m.start())
+        for i, (start, _) in enumerate(spans) if always else ():
+            stretch = stretch_of(i)
+            found.extend((start + m.start(), m.start() - m.end(), k, i)
+                         for k in always for m in patterns[k][0].finditer(stretch) if m.end() > m.start())
+        found.sort()
+        out: list[list[tuple[int, int, int]]] = [[] for _ in spans]
+        last_end = -1
+        for at, neg_len, k, i in found:
+            if at >= last_end:
+                last_end = at - neg_len
+                out[i].append((at, last_end, k))
         return out
 
     def discriminative_theme(self, hit: Hit) -> str | None:
@@ -168,19 +188,19 @@ class ThemeBook:
         is ``doc.section_at(start, end)``."""
         paragraph = doc.paragraph_at(start)
         lead = lead_phrase(paragraph.text) if paragraph else ""
-        node: Section | None = doc.section_at(start, end) if section is None else section
+        chain = self.heading_chain(doc.section_at(start, end) if section is None else section, by_id)
+        return _announced(chain, lead, self.heading_theme(lead) if lead else None,
+                          paragraph.char_start if paragraph else 0)
+
+    def heading_chain(self, section: Section, by_id: dict[str, Section]) -> list[tuple[int, str | None]]:
+        """(where its heading starts, the theme it announces) of ``section`` and of each section
+        that encloses it, from the inside out (the top level, which has no heading, announces none)."""
+        chain = []
+        node: Section | None = section
         while node is not None:
-            if lead and paragraph is not None and node.heading_char_start < paragraph.char_start:
-                theme = self.heading_theme(lead)
-                if theme:
-                    return theme
-                lead = ""
-            if node.level > 0:
-                theme = self.heading_theme(node.heading)
-                if theme:
-                    return theme
+            chain.append((node.heading_char_start, self.heading_theme(node.heading) if node.level > 0 else None))
             node = by_id.get(node.parent_id) if node.parent_id else None
-        return self.heading_theme(lead) if lead else None
+        return chain
 
 
 def pattern_prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
@@ -277,12 +297,14 @@ class PatternPrefilter:
         self.regexes = [re.compile("|".join(groups[i:i + self.GROUPS_PER_REGEX]))
                         for i in range(0, len(groups), self.GROUPS_PER_REGEX)]
 
-    def scan(self, text: str, spans: list[tuple[int, int]]) -> list[tuple[list[tuple[int, int, int]], dict[int, list[int]]]]:
-        """For each of the sorted, disjoint ``spans``: the matches of exact patterns wholly inside
-        it, as (start, -length, pattern), and for every other pattern with a prefix wholly inside
-        it, the places where those prefixes begin (in no particular order, perhaps repeated)."""
-        found: list[list[tuple[int, int, int]]] = [[] for _ in spans]
-        begins: list[dict[int, list[int]]] = [{} for _ in spans]
+    def scan(self, text: str, spans: list[tuple[int, int]]
+             ) -> tuple[list[tuple[int, int, int, int]], dict[tuple[int, int], list[int]]]:
+        """For the sorted, disjoint ``spans``: the matches of exact patterns wholly inside one, as
+        (start, -length, pattern, span index), in no particular order; and, for every other
+        pattern with a prefix wholly inside a span, keyed by (span index, pattern), the places
+        where those prefixes begin (in no particular order, perhaps repeated)."""
+        found: list[tuple[int, int, int, int]] = []
+        begins: dict[tuple[int, int], list[int]] = {}
         found_at, self_overlapping = self.found_at, self.self_overlapping
         # Each regex finds its prefixes in order, and an exact pattern's one prefix is found by
         # one regex, so each exact pattern's matches come in order.
@@ -306,10 +328,14 @@ class PatternPrefilter:
                             if busy_until.get((i, k), at) > at:
                                 continue
                             busy_until[(i, k)] = at + n
-                        found[i].append((at, -n, k))
+                        found.append((at, -n, k, i))
                     for k in others:
-                        begins[i].setdefault(k, []).append(at)
-        return list(zip(found, begins))
+                        places = begins.get((i, k))
+                        if places is None:
+                            begins[(i, k)] = [at]
+                        else:
+                            places.append(at)
+        return found, begins
 
 
 def _has_border(word: str) -> bool:
@@ -339,42 +365,76 @@ class Assignment:
 
 def assign(book: ThemeBook, hits: list[Hit], heading_theme: str | None) -> Assignment:
     """The assignment rule of the module docstring, for the hits of one coding unit."""
-    discriminative, ambiguous_of, in_shares = book._discriminative, book._ambiguous, book.in_shares
-    first_hit: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    residual = 0
-    ambiguous: set[str] = set()
-    for hit in hits:
-        theme = discriminative[hit.pattern]
-        if theme in in_shares:
-            if theme in counts:
-                counts[theme] += 1
-            else:
-                counts[theme], first_hit[theme] = 1, hit.start
-        elif theme is not None:
-            residual += 1
-        if ambiguous_of[hit.pattern]:
-            ambiguous.update(ambiguous_of[hit.pattern])
-    if counts:
-        top = max(counts.values())
-        tied = [t for t, n in counts.items() if n == top]
-        if len(tied) == 1:
-            return _assignment(tied[0], "most_discriminative_hits")
-        if heading_theme in tied:
-            return _assignment(heading_theme, "tie_heading")
-        return _assignment(min(tied, key=first_hit.__getitem__), "tie_first_hit")
-    if heading_theme is not None and heading_theme in ambiguous:
-        return _assignment(heading_theme, "ambiguous_heading")
-    if residual:
-        residual_theme = next(t for h in hits if (t := discriminative[h.pattern]) not in (None, *in_shares))
-        return _assignment(residual_theme, "boilerplate_only")
-    if ambiguous:
-        return _assignment(None, "ambiguous_unresolved")
-    return _assignment(None, "no_keyword")
+    tally = _Tally(book)
+    tally.add(hits)
+    return tally.decide(heading_theme)
+
+
+class _Tally:
+    """What the assignment rule and a unit's row need to know of its hits, in one pass over them:
+    the hits per discriminative theme (in the order of each theme's first hit) and where each
+    theme is first hit, the themes of the ambiguous keywords hit, and the labels of the hits."""
+
+    __slots__ = ("book", "counts", "first_hit", "ambiguous", "n_ambiguous", "labels")
+
+    def __init__(self, book: ThemeBook):
+        self.book = book
+
+    def add(self, hits: list[Hit], ambiguous_by_theme: dict[str, int] | None = None) -> None:
+        """Tally ``hits``; ``ambiguous_by_theme``, when given, also counts each hit without a
+        discriminative theme once for every theme it is an ambiguous keyword of."""
+        book = self.book
+        discriminative, ambiguous_of, label_of = book._discriminative, book._ambiguous, book._label
+        counts: dict[str, int] = {}
+        first_hit: dict[str, int] = {}
+        ambiguous: set[str] = set()
+        labels: list[str] = []
+        n_ambiguous = 0
+        for start, _, k in hits:
+            theme = discriminative[k]
+            if theme is not None:
+                if theme in counts:
+                    counts[theme] += 1
+                else:
+                    counts[theme], first_hit[theme] = 1, start
+            if not theme:
+                n_ambiguous += 1
+                if ambiguous_by_theme is not None:
+                    for other in ambiguous_of[k]:
+                        ambiguous_by_theme[other] = ambiguous_by_theme.get(other, 0) + 1
+            if ambiguous_of[k]:
+                ambiguous.update(ambiguous_of[k])
+            labels.append(label_of[k])
+        self.counts, self.first_hit, self.ambiguous = counts, first_hit, ambiguous
+        self.n_ambiguous, self.labels = n_ambiguous, labels
+
+    def decide(self, heading_theme: str | None) -> Assignment:
+        in_shares = self.book.in_shares
+        if len(self.counts) == 1:  # one theme hit (the usual case): no tie to break
+            only = next(iter(self.counts))
+            if only in in_shares:
+                return _assignment(only, "most_discriminative_hits")
+        counts = {t: n for t, n in self.counts.items() if t in in_shares}
+        if counts:
+            top = max(counts.values())
+            tied = [t for t, n in counts.items() if n == top]
+            if len(tied) == 1:
+                return _assignment(tied[0], "most_discriminative_hits")
+            if heading_theme in tied:
+                return _assignment(heading_theme, "tie_heading")
+            return _assignment(min(tied, key=self.first_hit.__getitem__), "tie_first_hit")
+        if heading_theme is not None and heading_theme in self.ambiguous:
+            return _assignment(heading_theme, "ambiguous_heading")
+        if self.counts:  # only themes outside the shares (boilerplate): the first one hit
+            return _assignment(next(iter(self.counts)), "boilerplate_only")
+        if self.ambiguous:
+            return _assignment(None, "ambiguous_unresolved")
+        return _assignment(None, "no_keyword")
 
 
 # Assignments are immutable and few distinct ones exist: each is built once.
 _assignment = lru_cache(maxsize=1024)(Assignment)
+_NO_KEYWORD = _assignment(None, "no_keyword")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -388,60 +448,118 @@ def coding_units(doc: ReportDoc) -> list[tuple[str, str, int, int]]:
     often run a whole section's items into one line, and coding such a line as one unit would
     give all its items to one theme. Joined, a paragraph's units are the paragraph.
     """
+    return [(unit_id, p.paragraph_id, start, end) for unit_id, p, start, end in _units(doc)]
+
+
+def _units(doc: ReportDoc) -> list[tuple[str, Paragraph, int, int]]:
+    """``coding_units`` with each unit's paragraph itself."""
     inline_starts = sorted(s.char_start for s in doc.sections if s.level > 0)
     units = []
     for p in doc.paragraphs:
         cuts = inline_starts[bisect.bisect_right(inline_starts, p.char_start):bisect.bisect_left(inline_starts, p.char_end)]
+        if not cuts:
+            units.append((f"{p.paragraph_id}-u1", p, p.char_start, p.char_end))
+            continue
         bounds = [p.char_start, *cuts, p.char_end]
         for k in range(len(bounds) - 1):
-            units.append((f"{p.paragraph_id}-u{k + 1}", p.paragraph_id, bounds[k], bounds[k + 1]))
+            units.append((f"{p.paragraph_id}-u{k + 1}", p, bounds[k], bounds[k + 1]))
     return units
+
+
+class _Headings:
+    """``ThemeBook.theme_at`` for the units of one report, with what every unit of a section or
+    of a paragraph shares worked out once: the themes announced along each section's chain of
+    headings, and each paragraph's lead phrase and its theme."""
+
+    def __init__(self, book: ThemeBook, doc: ReportDoc):
+        self.book, self.doc = book, doc
+        self.by_id = doc.sections_by_id()
+        self._chains: dict[str, tuple[tuple[int, str | None], ...]] = {}
+        self._paragraph: Paragraph | None = None
+        self._lead, self._lead_theme = "", None
+
+    def theme(self, paragraph: Paragraph, start: int, section: Section) -> str | None:
+        """The theme announced for a unit starting at ``start``, in ``paragraph`` and ``section``."""
+        if not paragraph.char_start <= start < paragraph.char_end:
+            paragraph = self.doc.paragraph_at(start)  # ``theme_at`` reads the paragraph at ``start``
+            if paragraph is None:
+                return _announced(self._chain(section), "", None, 0)
+        if paragraph is not self._paragraph:
+            self._paragraph = paragraph
+            self._lead = lead_phrase(paragraph.text)
+            self._lead_theme = self.book.heading_theme(self._lead) if self._lead else None
+        return _announced(self._chain(section), self._lead, self._lead_theme, paragraph.char_start)
+
+    def _chain(self, section: Section) -> tuple[tuple[int, str | None], ...]:
+        """``ThemeBook.heading_chain`` of ``section``, from its parent's (each worked out once)."""
+        chain = self._chains.get(section.section_id)
+        if chain is None:
+            book = self.book
+            parent = self.by_id.get(section.parent_id) if section.parent_id else None
+            own = (section.heading_char_start, book.heading_theme(section.heading) if section.level > 0 else None)
+            chain = self._chains[section.section_id] = (own, *(self._chain(parent) if parent is not None else ()))
+        return chain
+
+
+def _announced(chain: Sequence[tuple[int, str | None]], lead: str, lead_theme: str | None,
+               paragraph_start: int) -> str | None:
+    """The first theme announced from the inside out: the headings of ``chain`` (see
+    ``ThemeBook.heading_chain``), with the paragraph's lead phrase read just before the first
+    heading that begins before the paragraph."""
+    for heading_start, theme in chain:
+        if lead and heading_start < paragraph_start:
+            if lead_theme:
+                return lead_theme
+            lead = ""
+        if theme:
+            return theme
+    return lead_theme if lead else None
 
 
 def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     book = ThemeBook.from_context(ctx)
-    discriminative, ambiguous_of, label_of = book._discriminative, book._ambiguous, book._label
-    by_id = doc.sections_by_id()
+    section_at = doc.section_lookup().deepest
+    headings = _Headings(book, doc)
+    tally = _Tally(book)
+    report_id = doc.report_id
     unit_rows = []
     # Plain dicts rather than Counters: they are updated for every hit and every unit.
     hits_by_theme: dict[str, int] = {}
     ambiguous_by_theme: dict[str, int] = {}
     units_by_theme: dict[str, int] = {}
     chars_by_theme: dict[str, int] = {}
-    units = coding_units(doc)
-    unit_hits = book.hits_in(doc.body, [(start, end) for _, _, start, end in units])
-    for (unit_id, paragraph_id, start, end), hits in zip(units, unit_hits):
-        section = doc.section_at(start, end)
-        heading_theme = book.theme_at(doc, start, end, by_id, section)
-        result = assign(book, hits, heading_theme)
-        per_theme: dict[str, int] = {}
-        n_ambiguous = 0
-        for hit in hits:
-            theme = discriminative[hit.pattern]
-            if theme:
-                per_theme[theme] = per_theme.get(theme, 0) + 1
-            else:
-                n_ambiguous += 1
-                for other in ambiguous_of[hit.pattern]:
-                    ambiguous_by_theme[other] = ambiguous_by_theme.get(other, 0) + 1
-        for theme, n in per_theme.items():
-            hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
+    units = _units(doc)
+    unit_hits = book._hits_in(doc.body, [(start, end) for _, _, start, end in units])
+    for (unit_id, paragraph, start, end), hits in zip(units, unit_hits):
+        section = section_at(start, end)
+        heading_theme = headings.theme(paragraph, start, section)
+        if hits:
+            tally.add(hits, ambiguous_by_theme)
+            result = tally.decide(heading_theme)
+            per_theme = {t: n for t, n in tally.counts.items() if t} if "" in tally.counts else tally.counts
+            for theme, n in per_theme.items():
+                hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
+            n_ambiguous = tally.n_ambiguous
+            theme_hits = (" ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
+                          if per_theme else None)
+            matched = "; ".join(tally.labels)
+        else:
+            result, n_ambiguous, theme_hits, matched = _NO_KEYWORD, 0, None, None
         if result.theme_code:
             units_by_theme[result.theme_code] = units_by_theme.get(result.theme_code, 0) + 1
             chars_by_theme[result.theme_code] = chars_by_theme.get(result.theme_code, 0) + end - start
         unit_rows.append({
             "unit_id": unit_id,
-            "paragraph_id": paragraph_id,
-            "report_id": doc.report_id,
+            "paragraph_id": paragraph.paragraph_id,
+            "report_id": report_id,
             "section_id": section.section_id,
             "theme_code": result.theme_code,
             "assignment_rule": result.rule,
             "heading_theme_code": heading_theme,
             "n_theme_hits": len(hits) - n_ambiguous,
             "n_ambiguous_hits": n_ambiguous,
-            "theme_hits": " ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
-                          if per_theme else None,
-            "matched_keywords": "; ".join([label_of[hit.pattern] for hit in hits]) or None,
+            "theme_hits": theme_hits,
+            "matched_keywords": matched or None,
             "char_start": start,
             "char_end": end,
         })
