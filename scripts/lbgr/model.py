@@ -20,6 +20,15 @@ def frozen_instance(cls, **fields):
     return obj
 
 
+def frozen_from(cls, fields: dict):
+    """``frozen_instance(cls, **fields)`` from a dict: about twice as fast for a dozen fields or
+    more, since a call with keyword arguments into ``**fields`` compares each keyword with the
+    function's parameter names before collecting it."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 @dataclass(frozen=True)
 class Section:
     section_id: str

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
 
 from .numerals import cn_small_int
 
@@ -53,27 +52,30 @@ _HEADING_END = {"cn_shi": "。；;"}
 _TRIM = "。；;：:，, "
 
 
-@dataclass
 class _Node:
-    marker_type: str
-    ordinal: int
-    marker: str
-    start: int
-    heading_start: int
-    heading_end: int
-    is_run_in: bool
-    parent: _Node | None
-    inline: bool = False  # an 一是 item that began inside a paragraph
-    end: int | None = None
-    children: list[_Node] = field(default_factory=list)
-    # The ordinal of the last child of each marker type: what the next sibling must continue.
-    last_ordinal: dict[str, int] = field(default_factory=dict)
-    section_id: str = ""  # set when the sections are numbered
+    """A section while the tree is built (a plain class with slots: a report opens dozens)."""
 
-    level: int = field(init=False)
+    __slots__ = ("marker_type", "ordinal", "marker", "start", "heading_start", "heading_end", "is_run_in",
+                 "parent", "inline", "end", "children", "last_ordinal", "section_id", "level")
 
-    def __post_init__(self) -> None:
-        self.level = 0 if self.parent is None else self.parent.level + 1
+    def __init__(self, marker_type: str, ordinal: int, marker: str, start: int, heading_start: int,
+                 heading_end: int, is_run_in: bool, parent: _Node | None, inline: bool = False,
+                 end: int | None = None):
+        self.marker_type = marker_type
+        self.ordinal = ordinal
+        self.marker = marker
+        self.start = start
+        self.heading_start = heading_start
+        self.heading_end = heading_end
+        self.is_run_in = is_run_in
+        self.parent = parent
+        self.inline = inline  # an 一是 item that began inside a paragraph
+        self.end = end
+        self.children: list[_Node] = []
+        # The ordinal of the last child of each marker type: what the next sibling must continue.
+        self.last_ordinal: dict[str, int] = {}
+        self.section_id = ""  # set when the sections are numbered
+        self.level = 0 if parent is None else parent.level + 1
 
 
 def _ordinal(marker_type: str, num: str) -> int | None:
@@ -266,7 +268,7 @@ def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tu
 def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
                             part_rows: list[dict[str, str]], title: str):
     """Rows of the sections and paragraphs tables (as dicts) for one body."""
-    from .model import Paragraph, Section, SectionLookup, frozen_instance
+    from .model import Paragraph, Section, SectionLookup, frozen_from
 
     spans = line_spans(body)
     root = build_tree(body, spans, first_line, end_of_sections)
@@ -286,16 +288,16 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
             part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
-        section = frozen_instance(
-            Section, section_id=section_id, report_id=report_id,
-            parent_id=n.parent.section_id if n.parent else None, level=n.level, ordinal=n.ordinal,
-            marker=n.marker, marker_type=n.marker_type, is_run_in=n.is_run_in, heading=heading,
-            heading_char_start=hs, heading_char_end=he, part_type=part_type, elements=elements or None,
-            char_start=n.start, char_end=n.end)
+        section = frozen_from(Section, {
+            "section_id": section_id, "report_id": report_id,
+            "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
+            "marker": n.marker, "marker_type": n.marker_type, "is_run_in": n.is_run_in, "heading": heading,
+            "heading_char_start": hs, "heading_char_end": he, "part_type": part_type,
+            "elements": elements or None, "char_start": n.start, "char_end": n.end})
         sections.append(section)
-    lookup = SectionLookup(sections)
-    paragraphs = [frozen_instance(
-        Paragraph, paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
-        section_id=lookup.deepest(start, end).section_id, ordinal=i, text=body[start:end], char_start=start,
-        char_end=end) for i, (start, end) in enumerate(spans, 1)]
+    deepest = SectionLookup(sections).deepest
+    paragraphs = [frozen_from(Paragraph, {
+        "paragraph_id": f"{report_id}-p{i:04d}", "report_id": report_id,
+        "section_id": deepest(start, end).section_id, "ordinal": i, "text": body[start:end],
+        "char_start": start, "char_end": end}) for i, (start, end) in enumerate(spans, 1)]
     return sections, paragraphs
