@@ -295,9 +295,9 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
             "heading_char_start": hs, "heading_char_end": he, "part_type": part_type,
             "elements": elements or None, "char_start": n.start, "char_end": n.end})
         sections.append(section)
-    deepest = SectionLookup(sections).deepest
+    in_section = SectionLookup(sections).deepest_each(spans)
     paragraphs = [frozen_from(Paragraph, {
         "paragraph_id": f"{report_id}-p{i:04d}", "report_id": report_id,
-        "section_id": deepest(start, end).section_id, "ordinal": i, "text": body[start:end],
-        "char_start": start, "char_end": end}) for i, (start, end) in enumerate(spans, 1)]
+        "section_id": section.section_id, "ordinal": i, "text": body[start:end],
+        "char_start": start, "char_end": end}) for i, ((start, end), section) in enumerate(zip(spans, in_section), 1)]
     return sections, paragraphs
