@@ -48,7 +48,7 @@ _MARKERS_BY_FIRST = {
     **dict.fromkeys(map(chr, range(ord("①"), ord("⑳") + 1)), [LINE_MARKERS[4]]),
 }
 _DIGIT_MARKERS = [LINE_MARKERS[2]]
-_HEADING_END = {"cn_shi": "。；;"}
+_SHI_HEADING_END = "。；;"  # an 一是 item's heading ends at the first of these
 _TRIM = "。；;：:，, "
 
 
@@ -97,7 +97,12 @@ def _heading_span(body: str, start: int, stop: int, line_end: int, stops: str) -
         i = body.find(c, start, cut)
         if i >= 0:
             cut = i
-    run_in = body[cut + 1:line_end].strip() != "" if cut < stop else stop < line_end
+    if cut < stop:
+        # Text follows when the line's last character is not a space (lines are stripped, so
+        # it never is), else when anything but spaces is left after the cut.
+        run_in = cut + 1 < line_end and (not body[line_end - 1].isspace() or body[cut + 1:line_end].strip() != "")
+    else:
+        run_in = stop < line_end
     end = cut
     while end > start and body[end - 1] in _TRIM:
         end -= 1
@@ -155,7 +160,7 @@ class _TreeBuilder:
             self._open(_Node(marker_type, ordinal, m.group(0), start, hs, he, run_in, parent))
             opened_line_marker = True
             break
-        self._shi_items(start, end, skip_to=self.stack[-1].heading_end if opened_line_marker else start)
+        self._shi_items(start, end, self.stack[-1].heading_end if opened_line_marker else start)
 
     def _shi_items(self, start: int, end: int, skip_to: int) -> None:
         shi, starts = self.shi, self.shi_starts
@@ -163,14 +168,15 @@ class _TreeBuilder:
         n = bisect_left(starts, end, i)
         if i == n:
             return  # no marker, and no 一是 list began in this paragraph to end with it
+        stack, body = self.stack, self.body
         for k in range(i, n):
             at, after, ordinal, marker = shi[k]
             if ordinal is None:
                 continue
-            top = self.stack[-1]
+            top = stack[-1]
             if top.marker_type == "cn_shi" and ordinal == top.ordinal + 1:
-                self.stack.pop().end = at
-                parent = self.stack[-1]
+                stack.pop().end = at
+                parent = stack[-1]
             elif ordinal == 1:
                 parent = top
             else:
@@ -180,12 +186,11 @@ class _TreeBuilder:
                 continue
             # The item runs to the next marker of the line (markers never overlap).
             item_end = starts[k + 1] if k + 1 < n else end
-            hs, he, run_in = _heading_span(self.body, after, item_end, end, _HEADING_END["cn_shi"])
-            node = _Node("cn_shi", ordinal, marker, at, hs, he, run_in, parent, inline=at != start)
-            self._open(node)
+            hs, he, run_in = _heading_span(body, after, item_end, end, _SHI_HEADING_END)
+            self._open(_Node("cn_shi", ordinal, marker, at, hs, he, run_in, parent, at != start))
         # 一是 lists that began inside this paragraph end with it.
-        while len(self.stack) > 1 and self.stack[-1].marker_type == "cn_shi" and self.stack[-1].inline:
-            self.stack.pop().end = end
+        while len(stack) > 1 and stack[-1].marker_type == "cn_shi" and stack[-1].inline:
+            stack.pop().end = end
 
     def finish(self) -> _Node:
         self._close_until(1, min(self.limit, len(self.body)))
