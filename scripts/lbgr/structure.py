@@ -272,7 +272,17 @@ def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tu
 
 def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
                             part_rows: list[dict[str, str]], title: str):
-    """Rows of the sections and paragraphs tables (as dicts) for one body."""
+    """The sections and paragraphs (model.Section, model.Paragraph) of one body."""
+    sections, paragraphs, _, _ = sections_and_paragraphs_with_rows(
+        report_id, body, first_line, end_of_sections, part_rows, title)
+    return sections, paragraphs
+
+
+def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int, end_of_sections: int,
+                                      part_rows: list[dict[str, str]], title: str):
+    """(sections, paragraphs, section rows, paragraph rows) of one body: the rows (dicts for the
+    tables) hold the objects' fields but are not the objects' own, so either may change alone.
+    Each object is made from its row: copying it once here saves copying the objects back."""
     from .model import Paragraph, Section, SectionLookup, frozen_from
 
     spans = line_spans(body)
@@ -282,7 +292,7 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
     # it, the root (level 0, at 0) aside.
     nodes = _walk(root)
     rules = _heading_rules(part_rows)
-    sections = []
+    section_rows = []
     for i, n in enumerate(nodes):
         n.section_id = section_id = f"{report_id}-s{i:03d}"
         if n.parent is None:
@@ -293,16 +303,17 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
             part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
-        section = frozen_from(Section, {
+        section_rows.append({
             "section_id": section_id, "report_id": report_id,
             "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
             "marker": n.marker, "marker_type": n.marker_type, "is_run_in": n.is_run_in, "heading": heading,
             "heading_char_start": hs, "heading_char_end": he, "part_type": part_type,
             "elements": elements or None, "char_start": n.start, "char_end": n.end})
-        sections.append(section)
+    sections = [frozen_from(Section, row) for row in section_rows]
     in_section = SectionLookup(sections).deepest_each(spans)
-    paragraphs = [frozen_from(Paragraph, {
+    paragraph_rows = [{
         "paragraph_id": f"{report_id}-p{i:04d}", "report_id": report_id,
         "section_id": section.section_id, "ordinal": i, "text": body[start:end],
-        "char_start": start, "char_end": end}) for i, ((start, end), section) in enumerate(zip(spans, in_section), 1)]
-    return sections, paragraphs
+        "char_start": start, "char_end": end} for i, ((start, end), section) in enumerate(zip(spans, in_section), 1)]
+    paragraphs = [frozen_from(Paragraph, row) for row in paragraph_rows]
+    return sections, paragraphs, section_rows, paragraph_rows
