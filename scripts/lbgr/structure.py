@@ -56,7 +56,7 @@ class _Node:
     """A section while the tree is built (a plain class with slots: a report opens dozens)."""
 
     __slots__ = ("marker_type", "ordinal", "marker", "start", "heading_start", "heading_end", "is_run_in",
-                 "parent", "inline", "end", "children", "last_ordinal", "section_id", "level")
+                 "parent", "inline", "end", "last_ordinal", "section_id", "level")
 
     def __init__(self, marker_type: str, ordinal: int, marker: str, start: int, heading_start: int,
                  heading_end: int, is_run_in: bool, parent: _Node | None, inline: bool = False,
@@ -71,7 +71,6 @@ class _Node:
         self.parent = parent
         self.inline = inline  # an 一是 item that began inside a paragraph
         self.end = end
-        self.children: list[_Node] = []
         # The ordinal of the last child of each marker type: what the next sibling must continue.
         self.last_ordinal: dict[str, int] = {}
         self.section_id = ""  # set when the sections are numbered
@@ -129,7 +128,6 @@ class _TreeBuilder:
         return ordinal == parent.last_ordinal.get(marker_type, 0) + 1
 
     def _open(self, node: _Node) -> None:
-        node.parent.children.append(node)
         node.parent.last_ordinal[node.marker_type] = node.ordinal
         self.stack.append(node)
         self.nodes.append(node)
@@ -218,28 +216,20 @@ def _shi_markers(body: str) -> list[tuple[int, int, int | None, str]]:
     return out
 
 
-def _walk(root: _Node) -> list[_Node]:
-    """Every node of the tree, in pre-order."""
-    out, todo = [], [root]
-    while todo:
-        node = todo.pop()
-        out.append(node)
-        todo.extend(reversed(node.children))
-    return out
-
-
-def build_tree(body: str, line_spans: list[tuple[int, int]], first_line: int, end_of_sections: int) -> _Node:
-    """Parse the headings of ``body``; lines before ``first_line`` (title) carry none."""
+def _tree_nodes(body: str, line_spans: list[tuple[int, int]], first_line: int, end_of_sections: int) -> list[_Node]:
+    """Parse the headings of ``body`` (lines before ``first_line``, the title, carry none):
+    every node of its tree, the root first, in pre-order, which is the order they were opened
+    in, since each opens under the innermost open one, after all its earlier siblings."""
     builder = _TreeBuilder(body, end_of_sections)
     for i, (start, end) in enumerate(line_spans):
         if i >= first_line:
             builder.line(start, end)
-    root = builder.finish()
+    builder.finish()
     # Trailing line breaks are not part of a section.
     for node in builder.nodes:
         while node.end > node.start and body[node.end - 1] == "\n":
             node.end -= 1
-    return root
+    return builder.nodes
 
 
 def line_spans(body: str) -> list[tuple[int, int]]:
@@ -286,11 +276,9 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
     from .model import Paragraph, Section, SectionLookup, frozen_from
 
     spans = line_spans(body)
-    root = build_tree(body, spans, first_line, end_of_sections)
-    # Pre-order is already the order of (start, level): each node opens under the innermost
-    # open one (so pre-order is the order of opening) and starts after every node opened before
-    # it, the root (level 0, at 0) aside.
-    nodes = _walk(root)
+    # Pre-order is already the order of (start, level): each node starts after every node
+    # opened before it, the root (level 0, at 0) aside.
+    nodes = _tree_nodes(body, spans, first_line, end_of_sections)
     rules = _heading_rules(part_rows)
     section_rows = []
     for i, n in enumerate(nodes):
