@@ -116,7 +116,8 @@ def normalize_lines(text: str) -> list[str]:
     # combines nor produces one), so the result is the same and the per-line overhead goes.
     # A substitution scans the whole text even when it finds nothing, as it mostly does here; a
     # test for each character it would change is many times faster, so it runs only when needed.
-    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
     if _contains_any(text, _BREAK_CHARS):
         text = _LONE_BREAK.sub("\n", text)
     if _contains_any(text, _INVISIBLE_CHARS):
