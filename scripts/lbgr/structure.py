@@ -24,8 +24,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from functools import cache
 
 from .numerals import cn_small_int
+
+# Markers are read from one to three of ten numerals, so at most 1,110 strings are ever looked up.
+_small_int = cache(cn_small_int)
 
 RANK = {"document": 0, "cn_dun": 1, "cn_paren": 2, "arabic_dot": 3, "arabic_paren": 4, "circled": 5, "cn_shi": 6}
 _CN = "[一二三四五六七八九十]{1,3}"
@@ -82,7 +86,7 @@ def _ordinal(marker_type: str, num: str) -> int | None:
         return int(num)
     if marker_type == "circled":
         return ord(num) - ord("①") + 1
-    return cn_small_int(num)
+    return _small_int(num)
 
 
 def _heading_span(body: str, start: int, stop: int, line_end: int, stops: str) -> tuple[int, int, bool]:
@@ -211,7 +215,7 @@ def _shi_markers(body: str) -> list[tuple[int, int, int | None, str]]:
         while j > 0 and body[j - 1] in _CN_DIGITS:
             j -= 1
         if 0 < i - j <= 3 and (j == 0 or body[j - 1] in _SHI_AFTER):
-            out.append((j, i + 1, cn_small_int(body[j:i]), body[j:i + 1]))
+            out.append((j, i + 1, _small_int(body[j:i]), body[j:i + 1]))
         i = find("是", i + 1)
     return out
 
