@@ -215,6 +215,9 @@ def _boolean_column(values: tuple):
 
 
 def _number_column(values: tuple):
+    kinds = set(map(type, values))
+    if kinds == {type(None)}:
+        return [""] * len(values)
     return list(map(_plain_number_cell, values))
 
 
