@@ -71,18 +71,24 @@ class SectionLookup:
         self.sections = sections
         self._starts: list[int] | None = None  # made on the first ``deepest``: a sweep needs none
         self._ends: list[int] = []
+        self._in_start_order = False
         self._found: dict[tuple[int, int], Section] = {}
 
     def deepest(self, start: int, end: int) -> Section:
         if self._starts is None:
             self._starts = sorted({s.char_start for s in self.sections})
             self._ends = sorted({s.char_end for s in self.sections})
+            self._in_start_order = _ascending([s.char_start for s in self.sections])
         key = (bisect.bisect_right(self._starts, start), bisect.bisect_left(self._ends, end))
         best = self._found.get(key)
         if best is None:
             best = self.sections[0]
             for s in self.sections:
-                if s.char_start <= start and end <= s.char_end and s.level >= best.level:
+                if s.char_start > start:
+                    if self._in_start_order:
+                        break  # so does every later section: none of them holds the span
+                    continue
+                if end <= s.char_end and s.level >= best.level:
                     best = s
             self._found[key] = best
         return best
