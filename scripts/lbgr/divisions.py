@@ -55,6 +55,8 @@ class DivisionIndex:
         for name in sorted({n for n in self.by_name if n}, key=len):
             if len(name) not in self._lengths[name[-2:]]:
                 self._lengths[name[-2:]].append(len(name))
+        # Whether any name has one character: none has, and then only two are looked up.
+        self._one_character_names = any(len(key) == 1 for key in self._lengths)
         last_chars = sorted({name[-1] for name in self._lengths})
         self._last_char = re.compile("[" + re.escape("".join(last_chars)) + "]")
 
@@ -67,13 +69,14 @@ class DivisionIndex:
         """Division names occurring in ``text``, left to right, each the longest name starting
         where it starts, and none overlapping an earlier one."""
         longest: dict[int, int] = {}
-        lengths = self._lengths
+        lengths, by_name = self._lengths, self.by_name
         for m in self._last_char.finditer(text):
             end = m.end()
             # A one-character name is keyed by itself, every other by its last two characters.
-            for key in (m.group(), text[end - 2:end]) if end >= 2 else (m.group(),):
+            pair = text[end - 2:end] if end >= 2 else None
+            for key in (m.group(), pair) if self._one_character_names else (pair,):
                 for n in lengths.get(key, ()):
-                    if n <= end and text[end - n:end] in self.by_name:
+                    if n <= end and text[end - n:end] in by_name:
                         longest[end - n] = max(n, longest.get(end - n, 0))
         out, pos = [], 0
         for start in sorted(longest):

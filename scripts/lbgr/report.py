@@ -19,7 +19,7 @@ from .metadata import read_metadata, self_reference_suffix
 from .model import ReportDoc
 from .normalize import normalize_lines
 from .repair import remove_noise_lines, to_simplified
-from .structure import sections_and_paragraphs
+from .structure import sections_and_paragraphs_with_rows
 
 ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
 _END_OF_TEXT = tuple("。！？!?”」）)")
@@ -151,13 +151,13 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
     code = division.division_code if division else ""
     report_id = make_report_id(code, meta.report_year, issuer_type, issuer, body, with_digest)
 
-    offsets = [0]
-    for line in body_lines:
-        offsets.append(offsets[-1] + len(line) + 1)
     first_line = 0 if meta.title_line is None else meta.title_line + 1
-    end_of_sections = offsets[meta.signature_line] if meta.signature_line is not None else len(body)
+    if meta.signature_line is None:
+        end_of_sections = len(body)
+    else:  # where the signature's first line starts: the lines before it and their line breaks
+        end_of_sections = sum(map(len, body_lines[:meta.signature_line])) + meta.signature_line
     part_rows = ctx.codebook("part_types")
-    sections, paragraphs = sections_and_paragraphs(
+    sections, paragraphs, section_rows, paragraph_rows = sections_and_paragraphs_with_rows(
         report_id, body, first_line, end_of_sections, part_rows, meta.title)
     if len(sections) == 1:
         warnings.append("no headings found (一、 / (一) / 一是): sections hold only the whole document")
@@ -207,8 +207,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
     doc = ReportDoc(report_id=report_id, body=body, sections=sections, paragraphs=paragraphs, meta=row)
     tables = {
         "reports": [row],
-        # Shallow copies: the dataclasses hold only scalars, and asdict's deep copy is slow.
-        "sections": [dict(vars(s)) for s in sections],
-        "paragraphs": [dict(vars(p)) for p in paragraphs],
+        "sections": section_rows,
+        "paragraphs": paragraph_rows,
     }
     return ReportResult(doc=doc, tables=tables, warnings=warnings)

@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from functools import cache
 
 from .numerals import cn_small_int
+
+# Markers are read from one to three of ten numerals, so at most 1,110 strings are ever looked up.
+_small_int = cache(cn_small_int)
 
 RANK = {"document": 0, "cn_dun": 1, "cn_paren": 2, "arabic_dot": 3, "arabic_paren": 4, "circled": 5, "cn_shi": 6}
 _CN = "[一二三四五六七八九十]{1,3}"
@@ -49,31 +52,33 @@ _MARKERS_BY_FIRST = {
     **dict.fromkeys(map(chr, range(ord("①"), ord("⑳") + 1)), [LINE_MARKERS[4]]),
 }
 _DIGIT_MARKERS = [LINE_MARKERS[2]]
-_HEADING_END = {"cn_shi": "。；;"}
+_SHI_HEADING_END = "。；;"  # an 一是 item's heading ends at the first of these
 _TRIM = "。；;：:，, "
 
 
-@dataclass
 class _Node:
-    marker_type: str
-    ordinal: int
-    marker: str
-    start: int
-    heading_start: int
-    heading_end: int
-    is_run_in: bool
-    parent: _Node | None
-    inline: bool = False  # an 一是 item that began inside a paragraph
-    end: int | None = None
-    children: list[_Node] = field(default_factory=list)
-    # The ordinal of the last child of each marker type: what the next sibling must continue.
-    last_ordinal: dict[str, int] = field(default_factory=dict)
-    section_id: str = ""  # set when the sections are numbered
+    """A section while the tree is built (a plain class with slots: a report opens dozens)."""
 
-    level: int = field(init=False)
+    __slots__ = ("marker_type", "ordinal", "marker", "start", "heading_start", "heading_end", "is_run_in",
+                 "parent", "inline", "end", "last_ordinal", "section_id", "level")
 
-    def __post_init__(self) -> None:
-        self.level = 0 if self.parent is None else self.parent.level + 1
+    def __init__(self, marker_type: str, ordinal: int, marker: str, start: int, heading_start: int,
+                 heading_end: int, is_run_in: bool, parent: _Node | None, inline: bool = False,
+                 end: int | None = None):
+        self.marker_type = marker_type
+        self.ordinal = ordinal
+        self.marker = marker
+        self.start = start
+        self.heading_start = heading_start
+        self.heading_end = heading_end
+        self.is_run_in = is_run_in
+        self.parent = parent
+        self.inline = inline  # an 一是 item that began inside a paragraph
+        self.end = end
+        # The ordinal of the last child of each marker type: what the next sibling must continue.
+        self.last_ordinal: dict[str, int] = {}
+        self.section_id = ""  # set when the sections are numbered
+        self.level = 0 if parent is None else parent.level + 1
 
 
 def _ordinal(marker_type: str, num: str) -> int | None:
@@ -81,7 +86,7 @@ def _ordinal(marker_type: str, num: str) -> int | None:
         return int(num)
     if marker_type == "circled":
         return ord(num) - ord("①") + 1
-    return cn_small_int(num)
+    return _small_int(num)
 
 
 def _heading_span(body: str, start: int, stop: int, line_end: int, stops: str) -> tuple[int, int, bool]:
@@ -95,7 +100,12 @@ def _heading_span(body: str, start: int, stop: int, line_end: int, stops: str) -
         i = body.find(c, start, cut)
         if i >= 0:
             cut = i
-    run_in = body[cut + 1:line_end].strip() != "" if cut < stop else stop < line_end
+    if cut < stop:
+        # Text follows when the line's last character is not a space (lines are stripped, so
+        # it never is), else when anything but spaces is left after the cut.
+        run_in = cut + 1 < line_end and (not body[line_end - 1].isspace() or body[cut + 1:line_end].strip() != "")
+    else:
+        run_in = stop < line_end
     end = cut
     while end > start and body[end - 1] in _TRIM:
         end -= 1
@@ -122,7 +132,6 @@ class _TreeBuilder:
         return ordinal == parent.last_ordinal.get(marker_type, 0) + 1
 
     def _open(self, node: _Node) -> None:
-        node.parent.children.append(node)
         node.parent.last_ordinal[node.marker_type] = node.ordinal
         self.stack.append(node)
         self.nodes.append(node)
@@ -153,7 +162,7 @@ class _TreeBuilder:
             self._open(_Node(marker_type, ordinal, m.group(0), start, hs, he, run_in, parent))
             opened_line_marker = True
             break
-        self._shi_items(start, end, skip_to=self.stack[-1].heading_end if opened_line_marker else start)
+        self._shi_items(start, end, self.stack[-1].heading_end if opened_line_marker else start)
 
     def _shi_items(self, start: int, end: int, skip_to: int) -> None:
         shi, starts = self.shi, self.shi_starts
@@ -161,14 +170,15 @@ class _TreeBuilder:
         n = bisect_left(starts, end, i)
         if i == n:
             return  # no marker, and no 一是 list began in this paragraph to end with it
+        stack, body = self.stack, self.body
         for k in range(i, n):
             at, after, ordinal, marker = shi[k]
             if ordinal is None:
                 continue
-            top = self.stack[-1]
+            top = stack[-1]
             if top.marker_type == "cn_shi" and ordinal == top.ordinal + 1:
-                self.stack.pop().end = at
-                parent = self.stack[-1]
+                stack.pop().end = at
+                parent = stack[-1]
             elif ordinal == 1:
                 parent = top
             else:
@@ -178,12 +188,11 @@ class _TreeBuilder:
                 continue
             # The item runs to the next marker of the line (markers never overlap).
             item_end = starts[k + 1] if k + 1 < n else end
-            hs, he, run_in = _heading_span(self.body, after, item_end, end, _HEADING_END["cn_shi"])
-            node = _Node("cn_shi", ordinal, marker, at, hs, he, run_in, parent, inline=at != start)
-            self._open(node)
+            hs, he, run_in = _heading_span(body, after, item_end, end, _SHI_HEADING_END)
+            self._open(_Node("cn_shi", ordinal, marker, at, hs, he, run_in, parent, at != start))
         # 一是 lists that began inside this paragraph end with it.
-        while len(self.stack) > 1 and self.stack[-1].marker_type == "cn_shi" and self.stack[-1].inline:
-            self.stack.pop().end = end
+        while len(stack) > 1 and stack[-1].marker_type == "cn_shi" and stack[-1].inline:
+            stack.pop().end = end
 
     def finish(self) -> _Node:
         self._close_until(1, min(self.limit, len(self.body)))
@@ -206,33 +215,25 @@ def _shi_markers(body: str) -> list[tuple[int, int, int | None, str]]:
         while j > 0 and body[j - 1] in _CN_DIGITS:
             j -= 1
         if 0 < i - j <= 3 and (j == 0 or body[j - 1] in _SHI_AFTER):
-            out.append((j, i + 1, cn_small_int(body[j:i]), body[j:i + 1]))
+            out.append((j, i + 1, _small_int(body[j:i]), body[j:i + 1]))
         i = find("是", i + 1)
     return out
 
 
-def _walk(root: _Node) -> list[_Node]:
-    """Every node of the tree, in pre-order."""
-    out, todo = [], [root]
-    while todo:
-        node = todo.pop()
-        out.append(node)
-        todo.extend(reversed(node.children))
-    return out
-
-
-def build_tree(body: str, line_spans: list[tuple[int, int]], first_line: int, end_of_sections: int) -> _Node:
-    """Parse the headings of ``body``; lines before ``first_line`` (title) carry none."""
+def _tree_nodes(body: str, line_spans: list[tuple[int, int]], first_line: int, end_of_sections: int) -> list[_Node]:
+    """Parse the headings of ``body`` (lines before ``first_line``, the title, carry none):
+    every node of its tree, the root first, in pre-order, which is the order they were opened
+    in, since each opens under the innermost open one, after all its earlier siblings."""
     builder = _TreeBuilder(body, end_of_sections)
     for i, (start, end) in enumerate(line_spans):
         if i >= first_line:
             builder.line(start, end)
-    root = builder.finish()
+    builder.finish()
     # Trailing line breaks are not part of a section.
     for node in builder.nodes:
         while node.end > node.start and body[node.end - 1] == "\n":
             node.end -= 1
-    return root
+    return builder.nodes
 
 
 def line_spans(body: str) -> list[tuple[int, int]]:
@@ -265,17 +266,25 @@ def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tu
 
 def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
                             part_rows: list[dict[str, str]], title: str):
-    """Rows of the sections and paragraphs tables (as dicts) for one body."""
-    from .model import Paragraph, Section, SectionLookup, frozen_instance
+    """The sections and paragraphs (model.Section, model.Paragraph) of one body."""
+    sections, paragraphs, _, _ = sections_and_paragraphs_with_rows(
+        report_id, body, first_line, end_of_sections, part_rows, title)
+    return sections, paragraphs
+
+
+def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int, end_of_sections: int,
+                                      part_rows: list[dict[str, str]], title: str):
+    """(sections, paragraphs, section rows, paragraph rows) of one body: the rows (dicts for the
+    tables) hold the objects' fields but are not the objects' own, so either may change alone.
+    Each object is made from its row: copying it once here saves copying the objects back."""
+    from .model import Paragraph, Section, SectionLookup, frozen_from
 
     spans = line_spans(body)
-    root = build_tree(body, spans, first_line, end_of_sections)
-    # Pre-order is already the order of (start, level): each node opens under the innermost
-    # open one (so pre-order is the order of opening) and starts after every node opened before
-    # it, the root (level 0, at 0) aside.
-    nodes = _walk(root)
+    # Pre-order is already the order of (start, level): each node starts after every node
+    # opened before it, the root (level 0, at 0) aside.
+    nodes = _tree_nodes(body, spans, first_line, end_of_sections)
     rules = _heading_rules(part_rows)
-    sections = []
+    section_rows = []
     for i, n in enumerate(nodes):
         n.section_id = section_id = f"{report_id}-s{i:03d}"
         if n.parent is None:
@@ -286,16 +295,17 @@ def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_s
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
             part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
-        section = frozen_instance(
-            Section, section_id=section_id, report_id=report_id,
-            parent_id=n.parent.section_id if n.parent else None, level=n.level, ordinal=n.ordinal,
-            marker=n.marker, marker_type=n.marker_type, is_run_in=n.is_run_in, heading=heading,
-            heading_char_start=hs, heading_char_end=he, part_type=part_type, elements=elements or None,
-            char_start=n.start, char_end=n.end)
-        sections.append(section)
-    lookup = SectionLookup(sections)
-    paragraphs = [frozen_instance(
-        Paragraph, paragraph_id=f"{report_id}-p{i:04d}", report_id=report_id,
-        section_id=lookup.deepest(start, end).section_id, ordinal=i, text=body[start:end], char_start=start,
-        char_end=end) for i, (start, end) in enumerate(spans, 1)]
-    return sections, paragraphs
+        section_rows.append({
+            "section_id": section_id, "report_id": report_id,
+            "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
+            "marker": n.marker, "marker_type": n.marker_type, "is_run_in": n.is_run_in, "heading": heading,
+            "heading_char_start": hs, "heading_char_end": he, "part_type": part_type,
+            "elements": elements or None, "char_start": n.start, "char_end": n.end})
+    sections = [frozen_from(Section, row) for row in section_rows]
+    in_section = SectionLookup(sections).deepest_each(spans)
+    paragraph_rows = [{
+        "paragraph_id": f"{report_id}-p{i:04d}", "report_id": report_id,
+        "section_id": section.section_id, "ordinal": i, "text": body[start:end],
+        "char_start": start, "char_end": end} for i, ((start, end), section) in enumerate(zip(spans, in_section), 1)]
+    paragraphs = [frozen_from(Paragraph, row) for row in paragraph_rows]
+    return sections, paragraphs, section_rows, paragraph_rows
