@@ -41,8 +41,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import frozen_instance
-
 # --- the measure words -------------------------------------------------------------------
 # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
 # grammar takes the first entry that matches at the position after the number and magnitude.
@@ -78,6 +76,11 @@ UNITS: list[tuple[str, str, str, str]] = [
 ]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
 _UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
+# The measure words by their first character, each with the characters that must not follow it,
+# in the order of UNITS: the first that is written at a position is the grammar's choice.
+_UNITS_BY_FIRST: dict[str, list[tuple[str, frozenset[str]]]] = {}
+for _word, _, _, _not_after in UNITS:
+    _UNITS_BY_FIRST.setdefault(_word[0], []).append((_word, frozenset(_not_after)))
 
 # Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
@@ -133,7 +136,9 @@ _LEVEL_ENDINGS = tuple(verb + qual for verb in ("到", "至", "为", "达", "达
 _HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
 _YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
 _CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
-_CLAUSE_BREAKS = re.compile("[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
+# Matched up to a figure, this ends at the last clause break before it: the greedy ``.*`` runs
+# to the figure and steps back only over the words of its clause.
+_UP_TO_LAST_BREAK = re.compile("(?s).*[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
 
 
 @dataclass(frozen=True)
@@ -269,16 +274,27 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    for o, c in spans:
-        if o < pos < c:
-            return True
-    return False
+class _Quoted:
+    """Whether a position is strictly inside one of the ``quoted_spans`` of a text.
 
+    The spans sorted by their opening offset, with the furthest close among each prefix of
+    them: a position is inside a span iff some span opening before it closes after it, so one
+    bisection answers instead of a pass over every span.
+    """
 
-# The grammar above as one pattern: the first entry, in the order of UNITS, written at the
-# position and not followed by one of its excluded characters.
-_UNIT_RE = re.compile("|".join(re.escape(w) + (f"(?![{re.escape(na)}])" if na else "") for w, _, _, na in UNITS))
+    __slots__ = ("opens", "furthest_close")
+
+    def __init__(self, spans: list[tuple[int, int]]):
+        spans = sorted(spans)
+        self.opens = [o for o, _ in spans]
+        self.furthest_close, furthest = [], -1
+        for _, c in spans:
+            furthest = c if c > furthest else furthest
+            self.furthest_close.append(furthest)
+
+    def inside(self, pos: int) -> bool:
+        i = bisect.bisect_left(self.opens, pos)  # the spans opening before ``pos``
+        return i > 0 and self.furthest_close[i - 1] > pos
 
 
 def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
@@ -331,14 +347,10 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     return False
 
 
-def _clause_breaks(text: str) -> list[int]:
-    return [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
-
-
-def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str, breaks: list[int]) -> str:
-    """``breaks``: offsets of the clause-break characters of ``text`` (``_clause_breaks``)."""
-    i = bisect.bisect_left(breaks, number_start)
-    lead = text[breaks[i - 1] + 1 if i else 0:number_start]
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
+    """The kind of the figure at ``number_start``, given the words of its clause before it."""
+    m = _UP_TO_LAST_BREAK.match(text, 0, number_start)
+    lead = text[m.end() if m else 0:number_start]
     # ``lead`` holds no line break (that is a clause break too), so its end is the only place
     # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
     if lead.endswith(_LEVEL_ENDINGS):
@@ -353,8 +365,7 @@ def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: s
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
-    spans: list[tuple[int, int]] | None = None  # found when a first token needs them; many paragraphs have none
-    breaks: list[int] = []  # found with ``spans``
+    quoted: _Quoted | None = None  # found when a first token needs it; many paragraphs have none
     next_start, token_at = _TOKEN_START.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
@@ -364,9 +375,9 @@ def find_quantities(text: str) -> list[Quantity]:
         # and a lone 一 is never a figure (``_excluded_context``): rejected without a call.
         if (m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW) or m.group() == "一":
             continue
-        if spans is None:
-            spans, breaks = quoted_spans(text), _clause_breaks(text)
-        q = _read_quantity(text, m, spans, breaks)
+        if quoted is None:
+            quoted = _Quoted(quoted_spans(text))
+        q = _read_quantity(text, m, quoted)
         if q is not None:
             out.append(q)
             if q.end > pos:
@@ -384,9 +395,8 @@ _POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
 _NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
 
 
-def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks: list[int]) -> Quantity | None:
-    """The quantity whose number is the token ``m``, or None; ``spans``: ``quoted_spans(text)``;
-    ``breaks``: ``_clause_breaks(text)``."""
+def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
+    """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(quoted_spans(text))``."""
     token = m.group()
     if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
         low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)
@@ -435,10 +445,10 @@ def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks:
             unit, unit_norm, kind = "成", "%", "percent"
             factor = 10
         else:
-            u = _UNIT_RE.match(text, p)
-            if u is None:
+            word = _unit_at(text, p, c)
+            if word is None:
                 return None
-            unit, unit_norm, kind, _ = _UNIT_INDEX[u.group()]
+            unit, unit_norm, kind, _ = _UNIT_INDEX[word]
             if token_kind == "cn" and unit not in _CN_UNITS:
                 return None
     unit_pos = p
@@ -470,9 +480,9 @@ def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks:
     if (kind == "duration" or unit_norm in ("公里", "千米")) and _SLOGAN_AFTER.match(text, p):
         kind = "slogan"
     else:
-        if _inside(spans, num_start):
+        if quoted.inside(num_start):
             return None
-        kind = _change_or_level(text, start, unit_norm, kind, breaks)
+        kind = _change_or_level(text, start, unit_norm, kind)
 
     # Chinese numerals (and so 成) are always ints, which ``_plain`` writes as ``str(int(d))``.
     if high is None:
@@ -484,7 +494,24 @@ def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks:
     else:
         value_high, norm_high = _plain(high), _number(high * factor)
         value, norm = f"{_plain(low)}-{value_high}", _number(low * factor)
-    return frozen_instance(
-        Quantity, start=start, end=p, surface=text[start:p], value=value, value_high=value_high, scale=scale,
-        unit=unit, unit_normalized=unit_norm, qualifier=qualifier, value_normalized=norm,
-        value_normalized_high=norm_high, value_kind=kind, number_start=num_start)
+    q = _new(Quantity)  # as ``frozen_instance`` does, with the field dict written out once
+    _set_fields(q, "__dict__", {
+        "start": start, "end": p, "surface": text[start:p], "value": value, "value_high": value_high,
+        "scale": scale, "unit": unit, "unit_normalized": unit_norm, "qualifier": qualifier,
+        "value_normalized": norm, "value_normalized_high": norm_high, "value_kind": kind,
+        "number_start": num_start})
+    return q
+
+
+_new, _set_fields = object.__new__, object.__setattr__
+
+
+def _unit_at(text: str, p: int, c: str) -> str | None:
+    """The measure word written at ``p`` (``c`` is ``text[p:p + 1]``), or None: the first entry of
+    ``UNITS`` there that is not followed by one of its excluded characters."""
+    for word, not_after in _UNITS_BY_FIRST.get(c, ()):
+        if text.startswith(word, p):
+            e = p + len(word)
+            if not not_after or text[e:e + 1] not in not_after:
+                return word
+    return None
