@@ -138,8 +138,7 @@ class Codebook:
             else:
                 for c in chars:
                     self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
-        self._first_char_re = re.compile(
-            "[" + "".join(re.escape(c) for c in sorted(self._by_first_char)) + "]") if self._by_first_char else None
+        self._first_char_set = frozenset(self._by_first_char)
         self._admitting_mask: dict[tuple[str, str], int] = {}
 
     def _mask_for(self, value_kind: str, unit: str) -> int:
@@ -168,14 +167,15 @@ class Codebook:
         match in the figure's own clause always before one in a borrowed clause; equal
         distances go to the lower ``priority``.
         """
-        candidates = self._mask_for(value_kind, unit_normalized)
+        candidates = self._admitting_mask.get((value_kind, unit_normalized))
+        if candidates is None:
+            candidates = self._mask_for(value_kind, unit_normalized)
         if not candidates:
             return None
         present = self._always
-        if self._first_char_re is not None:
-            by_first_char = self._by_first_char
-            for c in self._first_char_re.findall(context):
-                present |= by_first_char[c]
+        by_first_char = self._by_first_char
+        for c in self._first_char_set.intersection(context):  # each character once
+            present |= by_first_char[c]
         candidates &= present
         best: tuple[int, int, str] | None = None
         # The order the rules are tried in does not matter: the least key wins, and equal keys name one code.
@@ -235,6 +235,8 @@ def choose_row(candidates: list[dict], rule: IndicatorRule | None, part_of: dict
     before it in its clause); (6) stated as a total (共, 累计, 全年, 全市 … before it in its
     clause); (7) document order. Values are taken as stated: nothing is summed or recomputed.
     """
+    if len(candidates) == 1:  # nothing to rank
+        return candidates[0]
     return min(candidates, key=lambda row: _rank(rule, part_of, row["value_kind"], row["section_id"], row["sentence"],
                                                  row["surface"], row["unit_normalized"], row["char_start"]))
 
@@ -253,15 +255,19 @@ def _rank(rule: IndicatorRule | None, part_of: dict[str, str], value_kind, secti
     return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(char_start))
 
 
+# Matched up to a figure, this ends right after the last clause mark before it: the greedy ``.*``
+# runs to the figure and steps back only over the words of its clause.
+_UP_TO_CLAUSE_MARK = re.compile("(?s).*[,，;；:：。]")
+
+
 def _lead_of(sentence: str, surface: str) -> str:
     """The words of the figure's clause before it (up to 30 characters)."""
     i = sentence.find(surface)
     if i < 0:
         return ""
-    before = sentence[max(0, i - 30):i]
-    cut = max(before.rfind(","), before.rfind("，"), before.rfind(";"), before.rfind("；"), before.rfind(":"),
-              before.rfind("："), before.rfind("。"))
-    return before[cut + 1:]
+    lo = max(0, i - 30)
+    m = _UP_TO_CLAUSE_MARK.match(sentence, lo, i)
+    return sentence[m.end() if m else lo:i]
 
 
 REPORT_INDICATOR_COLUMNS = ["report_id", "indicator_code", "measure_id", "value", "value_normalized",

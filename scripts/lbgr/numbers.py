@@ -326,13 +326,14 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     if unit == "起" and before in ("自", "从", "于"):
         return True
     if token_kind == "ar":
-        # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns.
+        # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns, and the
+        # words after the number, rarely a hotline's or a year's, are looked at first.
         n = len(token)
         if n == 3 or n == 5:
-            if _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)) and _HOTLINE_AFTER.match(text, num_end):
+            if _HOTLINE_AFTER.match(text, num_end) and _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
                 return True
         elif n == 4:
-            if _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)) and text.startswith(("年", "年度"), num_end):
+            if text.startswith(("年", "年度"), num_end) and _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
                 return True
     elif token_kind == "cn":
         if token == "一":
