@@ -51,26 +51,39 @@ _NOUN_STOP = re.compile(
 _SUBJECT_LEAD = re.compile(r"^(?:等|及|和|与|以|对|为|在|将|把|有)+")
 _QUOTE_MARKS = re.compile(r"[“”‘’\"]")
 _MAX_SUBJECT = 20
-# The characters a match of each lead pattern can begin with: a text that begins otherwise is
-# left as it is without trying the pattern (most leads begin with a content word).
-_OPENERS = {pattern: first_chars(pattern) for pattern in (_LEAD_FILLER, _LEAD_REFERS_BACK, _SUBJECT_LEAD)}
 
 
-def _may_open(pattern: re.Pattern, text: str) -> bool:
-    """False when ``pattern`` (one of ``_OPENERS``) cannot match at the start of ``text``."""
-    openers = _OPENERS.get(pattern)
-    return openers is None or text[:1] in openers
+class _EveryCharacter:
+    """Stands for the first characters of a pattern when they are not known."""
+
+    def __contains__(self, c: str) -> bool:
+        return True
+
+
+def _openers(pattern: re.Pattern):
+    """The characters a match of ``pattern`` can begin with: a lead that begins otherwise is left as
+    it is without trying the pattern (most leads begin with a content word)."""
+    return first_chars(pattern) or _EveryCharacter()
+
+
+_FILLER_OPENERS, _REFERS_BACK_OPENERS, _SUBJECT_LEAD_OPENERS = map(_openers, (_LEAD_FILLER, _LEAD_REFERS_BACK,
+                                                                             _SUBJECT_LEAD))
 
 
 def _cut_lead(pattern: re.Pattern, text: str) -> str:
     """``pattern.sub("", text)`` for a pattern anchored at ``^`` (it can only match at the start)."""
-    m = pattern.match(text) if _may_open(pattern, text) else None
+    m = pattern.match(text)
     return text[m.end():] if m else text
+
+
+def _cut_fillers(lead: str) -> str:
+    """``lead`` without the function words it starts with (``_LEAD_FILLER``)."""
+    return _cut_lead(_LEAD_FILLER, lead) if lead[:1] in _FILLER_OPENERS else lead
 
 
 def _refers_back(lead: str) -> bool:
     """Whether ``lead`` starts with a word that refers back to the clause before."""
-    return _may_open(_LEAD_REFERS_BACK, lead) and _LEAD_REFERS_BACK.match(lead) is not None
+    return lead[:1] in _REFERS_BACK_OPENERS and _LEAD_REFERS_BACK.match(lead) is not None
 
 
 def _unquoted(text: str, has_quotes: bool) -> str:
@@ -173,7 +186,7 @@ def _names_topic(lead: str) -> bool:
 def _long_enough(lead: str) -> bool:
     """Whether ``lead`` has enough words, fillers aside, to name a topic."""
     # Stripping the fillers only shortens it.
-    return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_lead(_LEAD_FILLER, lead))) >= _MIN_TOPIC
+    return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_fillers(lead))) >= _MIN_TOPIC
 
 
 def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int]:
@@ -228,7 +241,10 @@ def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: s
     cut = max(lead.rfind("、"), lead.rfind("("), lead.rfind(")"), lead.rfind("《"), lead.rfind("》"))
     if cut >= 0 and len(lead) - cut - 1 >= 2:
         lead = lead[cut + 1:]
-    lead = _strip_filler_end(_cut_lead(_SUBJECT_LEAD, _cut_lead(_LEAD_FILLER, lead))).strip("《》 ")
+    lead = _cut_fillers(lead)
+    if lead[:1] in _SUBJECT_LEAD_OPENERS:
+        lead = _cut_lead(_SUBJECT_LEAD, lead)
+    lead = _strip_filler_end(lead).strip("《》 ")
     if len(lead) < 2 and noun:
         return noun
     if len(lead) < 2:

@@ -248,21 +248,24 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     characters), so that one missing quote mark cannot hide the rest of a paragraph.
     """
     spans: list[tuple[int, int]] = []
-    stack: list[tuple[str, int]] = []
+    stack: list[tuple[str, int]] = []  # (the closing mark awaited, where its opener is)
     ascii_open: int | None = None
     for m in _QUOTE_CHARS.finditer(text):
         i, c = m.start(), m.group()
-        if c in _QUOTES:
-            stack.append((c, i))
+        closer = _QUOTES.get(c)
+        if closer is not None:
+            stack.append((closer, i))
         elif c == '"':
             if ascii_open is None:
                 ascii_open = i
             else:
                 spans.append((ascii_open, i))
                 ascii_open = None
-        else:
-            for k in range(len(stack) - 1, -1, -1):
-                if _QUOTES[stack[k][0]] == c:
+        elif stack and stack[-1][0] == c:  # it closes the innermost open pair, as it mostly does
+            spans.append((stack.pop()[1], i))
+        else:  # else the nearest open pair it closes, and the pairs opened inside that one with it
+            for k in range(len(stack) - 2, -1, -1):
+                if stack[k][0] == c:
                     spans.append((stack[k][1], i))
                     del stack[k:]
                     break
@@ -390,6 +393,8 @@ def find_quantities(text: str) -> list[Quantity]:
 # a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
 _SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
 _CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) | _SCALE_FIRST | _UNIT_FIRST
+# The first characters of measure words that nothing else after a number starts with.
+_PLAIN_UNIT_FIRST = _UNIT_FIRST - _RANGE_SEPS - frozenset("%％成") - frozenset(_INFIX_QUALIFIERS) - _SCALE_FIRST
 _PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
 _POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
 # Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
@@ -409,49 +414,53 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     num_start, p = m.span()
 
     high: int | Decimal | None = None
-    # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
-    if token_kind != "pct" and text[p:p + 1] in _RANGE_SEPS:
-        m2 = _TOKEN.match(text, p + 1)
-        if m2 is not None and m2.lastgroup == token_kind:
-            p2 = _parse_token(m2)
-            if p2 is not None and p2[0] > low:
-                if token_kind == "ar" and _YEAR_DIGITS.fullmatch(token) and _YEAR_DIGITS.fullmatch(m2.group()):
-                    return None  # a span of years, 2021-2025
-                high, p = p2[0], m2.end()
-
     qualifier = "exact"
     scale, factor = "", 1
-    if token_kind == "pct":
-        unit, unit_norm, kind = "百分之", "%", "percent"
+    c = text[p:p + 1]
+    if token_kind != "pct" and c in _PLAIN_UNIT_FIRST:
+        # Most figures are a number and a measure word (244件), with no range, qualifier or
+        # magnitude between them: the measure word is looked up at once.
+        unit, unit_norm, kind = _measure_word(text, p, c, token_kind)
+        if unit is None:
+            return None
     else:
-        if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
-            qualifier = _INFIX_QUALIFIERS[text[p]]
-            p += 1
-        if text[p:p + 1] in _SCALE_FIRST:
-            for s, f in _SCALES:
-                if text.startswith(s, p):
-                    if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
-                        continue
-                    scale, factor = s, f
-                    p += len(s)
-                    break
-        if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
-            qualifier = _INFIX_QUALIFIERS[text[p]]
-            p += 1
-        c = text[p:p + 1]
-        if c == "%" or c == "％":
-            unit, unit_norm, kind = c, "%", "percent"
-        elif (token_kind == "cn" and c == "成" and not scale and high is None
-              and text[p + 1:p + 2] not in _NOT_AFTER_CHENG):
-            unit, unit_norm, kind = "成", "%", "percent"
-            factor = 10
+        # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
+        if token_kind != "pct" and c in _RANGE_SEPS:
+            m2 = _TOKEN.match(text, p + 1)
+            if m2 is not None and m2.lastgroup == token_kind:
+                p2 = _parse_token(m2)
+                if p2 is not None and p2[0] > low:
+                    if token_kind == "ar" and _YEAR_DIGITS.fullmatch(token) and _YEAR_DIGITS.fullmatch(m2.group()):
+                        return None  # a span of years, 2021-2025
+                    high, p = p2[0], m2.end()
+        if token_kind == "pct":
+            unit, unit_norm, kind = "百分之", "%", "percent"
         else:
-            word = _unit_at(text, p, c)
-            if word is None:
-                return None
-            unit, unit_norm, kind, _ = _UNIT_INDEX[word]
-            if token_kind == "cn" and unit not in _CN_UNITS:
-                return None
+            if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
+                qualifier = _INFIX_QUALIFIERS[text[p]]
+                p += 1
+            if text[p:p + 1] in _SCALE_FIRST:
+                for s, f in _SCALES:
+                    if text.startswith(s, p):
+                        if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
+                            continue
+                        scale, factor = s, f
+                        p += len(s)
+                        break
+            if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
+                qualifier = _INFIX_QUALIFIERS[text[p]]
+                p += 1
+            c = text[p:p + 1]
+            if c == "%" or c == "％":
+                unit, unit_norm, kind = c, "%", "percent"
+            elif (token_kind == "cn" and c == "成" and not scale and high is None
+                  and text[p + 1:p + 2] not in _NOT_AFTER_CHENG):
+                unit, unit_norm, kind = "成", "%", "percent"
+                factor = 10
+            else:
+                unit, unit_norm, kind = _measure_word(text, p, c, token_kind)
+                if unit is None:
+                    return None
     unit_pos = p
     if unit != "百分之":
         p += len(unit)
@@ -507,12 +516,16 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
 _new, _set_fields = object.__new__, object.__setattr__
 
 
-def _unit_at(text: str, p: int, c: str) -> str | None:
-    """The measure word written at ``p`` (``c`` is ``text[p:p + 1]``), or None: the first entry of
-    ``UNITS`` there that is not followed by one of its excluded characters."""
+def _measure_word(text: str, p: int, c: str, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:
+    """(as written, normalised, kind) of the measure word written at ``p`` after a number of
+    ``token_kind`` (``c`` is ``text[p:p + 1]``): the first entry of ``UNITS`` there that is not
+    followed by one of its excluded characters and, after a Chinese numeral, one of ``_CN_UNITS``."""
     for word, not_after in _UNITS_BY_FIRST.get(c, ()):
         if text.startswith(word, p):
             e = p + len(word)
             if not not_after or text[e:e + 1] not in not_after:
-                return word
-    return None
+                unit, unit_norm, kind, _ = _UNIT_INDEX[word]
+                if token_kind == "cn" and unit not in _CN_UNITS:
+                    break
+                return unit, unit_norm, kind
+    return None, None, None
