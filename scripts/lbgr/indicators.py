@@ -138,8 +138,8 @@ class Codebook:
             else:
                 for c in chars:
                     self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
-        self._first_char_set = frozenset(self._by_first_char)
         self._admitting_mask: dict[tuple[str, str], int] = {}
+        self._admitting_prefilter: dict[tuple[str, str], tuple[int, dict[str, int], frozenset[str]]] = {}
 
     def _mask_for(self, value_kind: str, unit: str) -> int:
         """The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i)."""
@@ -149,6 +149,18 @@ class Codebook:
             found = self._admitting_mask[key] = sum(
                 1 << i for i, r in enumerate(self.rules)
                 if value_kind in r.value_kinds and (not r.units or unit in r.units))
+        return found
+
+    def _prefilter_for(self, value_kind: str, unit: str) -> tuple[int, dict[str, int], frozenset[str]]:
+        """The first-character test restricted to the rules that allow this kind and unit: those of
+        them that are always tried, and for each character the rules that may begin with it
+        (only characters that begin one of them)."""
+        key = (value_kind, unit)
+        found = self._admitting_prefilter.get(key)
+        if found is None:
+            admitting = self._mask_for(value_kind, unit)
+            by_char = {c: rules & admitting for c, rules in self._by_first_char.items() if rules & admitting}
+            found = self._admitting_prefilter[key] = (self._always & admitting, by_char, frozenset(by_char))
         return found
 
     def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
@@ -167,16 +179,12 @@ class Codebook:
         match in the figure's own clause always before one in a borrowed clause; equal
         distances go to the lower ``priority``.
         """
-        candidates = self._admitting_mask.get((value_kind, unit_normalized))
-        if candidates is None:
-            candidates = self._mask_for(value_kind, unit_normalized)
-        if not candidates:
-            return None
-        present = self._always
-        by_first_char = self._by_first_char
-        for c in self._first_char_set.intersection(context):  # each character once
-            present |= by_first_char[c]
-        candidates &= present
+        prefilter = self._admitting_prefilter.get((value_kind, unit_normalized))
+        if prefilter is None:
+            prefilter = self._prefilter_for(value_kind, unit_normalized)
+        candidates, by_first_char, first_chars_of_rules = prefilter
+        for c in first_chars_of_rules.intersection(context):  # each character once
+            candidates |= by_first_char[c]
         best: tuple[int, int, str] | None = None
         # The order the rules are tried in does not matter: the least key wins, and equal keys name one code.
         while candidates:

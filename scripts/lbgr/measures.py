@@ -291,6 +291,8 @@ _FAR = float("inf")
 def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     rows: list[dict] = []
     report_id = doc.report_id
+    id_prefix = f"{report_id}-m"
+    last_start, in_order = -1, True  # whether the rows come in document order (they do when the paragraphs do)
     section_id_of = _SectionIds(doc)
     code_at = codebook.code_at
     for para in doc.paragraphs or []:
@@ -320,8 +322,11 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                 code = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
                                q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start)
                 start, end = para_start + q_start, para_start + q_end
+                if start < last_start:
+                    in_order = False
+                last_start = start
                 rows.append({
-                    "measure_id": None,  # numbered below, once the rows are in document order
+                    "measure_id": f"{id_prefix}{len(rows) + 1:04d}",  # numbered again below if out of order
                     "report_id": report_id,
                     "section_id": section_id_of(start, end),
                     "paragraph_id": paragraph_id,
@@ -340,9 +345,10 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     "indicator_code": code,
                     "sentence": sentence_text,
                 })
-    rows.sort(key=itemgetter("char_start"))
-    for n, row in enumerate(rows, start=1):
-        row["measure_id"] = f"{report_id}-m{n:04d}"
+    if not in_order:  # ids follow document order
+        rows.sort(key=itemgetter("char_start"))
+        for n, row in enumerate(rows, start=1):
+            row["measure_id"] = f"{id_prefix}{n:04d}"
     return rows
 
 
