@@ -107,10 +107,6 @@ _CN = f"[{_CN_CHARS}]+"
 _CN_DEC = "(?:点[零〇一二三四五六七八九]+)?"
 _TOKEN = re.compile(
     rf"(?P<pct>百分之(?:{_AR}|[{_CN_CHARS}]+{_CN_DEC}))|(?P<ar>{_AR})|(?P<cn>{_CN})")
-# Every token starts with one of these characters and each of them starts a token, so the next
-# token is the one matched where the next of them stands: a fast scan for a single character
-# instead of trying the whole alternation at every position.
-_TOKEN_START = re.compile(f"[0-9０-９{_CN_CHARS}]")
 _RANGE_SEPS = frozenset("-—–~～至到")  # each a single character
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
@@ -370,7 +366,7 @@ def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
     quoted: _Quoted | None = None  # found when a first token needs it; many paragraphs have none
-    next_start, token_at = _TOKEN_START.search, _TOKEN.match
+    next_start, token_at = _CANDIDATE_START.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
         m = token_at(text, at.start())
@@ -393,6 +389,15 @@ def find_quantities(text: str) -> list[Quantity]:
 # a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
 _SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
 _CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) | _SCALE_FIRST | _UNIT_FIRST
+# Where the next token worth reading starts. Every token starts with a digit or a Chinese numeral
+# and each of them starts a token, so the next token is the one matched where the next of them
+# stands; the scan, a fast one for a character of a set, also passes over a run of Chinese
+# numerals that is not followed by what can follow a number (一是, 进一步), which is a token
+# rejected at once with no token starting inside it. It stops at digits, at 百分之 and at the
+# other runs.
+_CANDIDATE_START = re.compile(
+    f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
+    f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(_CAN_FOLLOW)))}]))")
 # The first characters of measure words that nothing else after a number starts with.
 _PLAIN_UNIT_FIRST = _UNIT_FIRST - _RANGE_SEPS - frozenset("%％成") - frozenset(_INFIX_QUALIFIERS) - _SCALE_FIRST
 _PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
