@@ -274,17 +274,22 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
 
 
 class _Quoted:
-    """Whether a position is strictly inside one of the ``quoted_spans`` of a text.
+    """Whether a position of a text is strictly inside one of its ``quoted_spans``.
 
-    The spans sorted by their opening offset, with the furthest close among each prefix of
-    them: a position is inside a span iff some span opening before it closes after it, so one
-    bisection answers instead of a pass over every span.
+    The spans are found at the first question (many paragraphs have tokens but no figure that
+    gets this far) and sorted by their opening offset, with the furthest close among each
+    prefix of them: a position is inside a span iff some span opening before it closes after
+    it, so one bisection answers instead of a pass over every span.
     """
 
-    __slots__ = ("opens", "furthest_close")
+    __slots__ = ("text", "opens", "furthest_close")
 
-    def __init__(self, spans: list[tuple[int, int]]):
-        spans = sorted(spans)
+    def __init__(self, text: str):
+        self.text = text
+        self.opens: list[int] | None = None
+
+    def _index(self) -> None:
+        spans = sorted(quoted_spans(self.text))
         self.opens = [o for o, _ in spans]
         self.furthest_close, furthest = [], -1
         for _, c in spans:
@@ -292,6 +297,8 @@ class _Quoted:
             self.furthest_close.append(furthest)
 
     def inside(self, pos: int) -> bool:
+        if self.opens is None:
+            self._index()
         i = bisect.bisect_left(self.opens, pos)  # the spans opening before ``pos``
         return i > 0 and self.furthest_close[i - 1] > pos
 
@@ -365,7 +372,7 @@ def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: s
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
-    quoted: _Quoted | None = None  # found when a first token needs it; many paragraphs have none
+    quoted: _Quoted | None = None  # made when a first token needs it; many paragraphs have none
     next_start, token_at = _CANDIDATE_START.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
@@ -376,7 +383,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if (m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW) or m.group() == "一":
             continue
         if quoted is None:
-            quoted = _Quoted(quoted_spans(text))
+            quoted = _Quoted(text)
         q = _read_quantity(text, m, quoted)
         if q is not None:
             out.append(q)
@@ -407,7 +414,7 @@ _NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
 
 
 def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
-    """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(quoted_spans(text))``."""
+    """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(text)``."""
     token = m.group()
     if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
         low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)
