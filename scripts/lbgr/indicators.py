@@ -139,7 +139,7 @@ class Codebook:
                 for c in chars:
                     self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
         self._admitting_mask: dict[tuple[str, str], int] = {}
-        self._admitting_prefilter: dict[tuple[str, str], tuple[int, dict[str, int], frozenset[str]]] = {}
+        self._admitting_prefilter: dict[tuple[str, str], tuple[int, dict[str, int], re.Pattern | None]] = {}
 
     def _mask_for(self, value_kind: str, unit: str) -> int:
         """The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i)."""
@@ -151,16 +151,18 @@ class Codebook:
                 if value_kind in r.value_kinds and (not r.units or unit in r.units))
         return found
 
-    def _prefilter_for(self, value_kind: str, unit: str) -> tuple[int, dict[str, int], frozenset[str]]:
+    def _prefilter_for(self, value_kind: str, unit: str) -> tuple[int, dict[str, int], re.Pattern | None]:
         """The first-character test restricted to the rules that allow this kind and unit: those of
-        them that are always tried, and for each character the rules that may begin with it
-        (only characters that begin one of them)."""
+        them that are always tried, for each character the rules that may begin with it (only
+        characters that begin one of them), and a pattern that finds those characters (a scan
+        of the context in C, which builds no string for the characters that are not among them)."""
         key = (value_kind, unit)
         found = self._admitting_prefilter.get(key)
         if found is None:
             admitting = self._mask_for(value_kind, unit)
             by_char = {c: rules & admitting for c, rules in self._by_first_char.items() if rules & admitting}
-            found = self._admitting_prefilter[key] = (self._always & admitting, by_char, frozenset(by_char))
+            finder = re.compile("[" + "".join(map(re.escape, sorted(by_char))) + "]") if by_char else None
+            found = self._admitting_prefilter[key] = (self._always & admitting, by_char, finder)
         return found
 
     def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
@@ -182,9 +184,10 @@ class Codebook:
         prefilter = self._admitting_prefilter.get((value_kind, unit_normalized))
         if prefilter is None:
             prefilter = self._prefilter_for(value_kind, unit_normalized)
-        candidates, by_first_char, first_chars_of_rules = prefilter
-        for c in first_chars_of_rules.intersection(context):  # each character once
-            candidates |= by_first_char[c]
+        candidates, by_first_char, finder = prefilter
+        if finder is not None:
+            for c in finder.findall(context):
+                candidates |= by_first_char[c]
         best: tuple[int, int, str] | None = None
         # The order the rules are tried in does not matter: the least key wins, and equal keys name one code.
         while candidates:
