@@ -138,9 +138,8 @@ class Codebook:
             else:
                 for c in chars:
                     self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
-        self._first_char_re = re.compile(
-            "[" + "".join(re.escape(c) for c in sorted(self._by_first_char)) + "]") if self._by_first_char else None
         self._admitting_mask: dict[tuple[str, str], int] = {}
+        self._admitting_prefilter: dict[tuple[str, str], tuple[int, dict[str, int], re.Pattern | None]] = {}
 
     def _mask_for(self, value_kind: str, unit: str) -> int:
         """The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i)."""
@@ -150,6 +149,20 @@ class Codebook:
             found = self._admitting_mask[key] = sum(
                 1 << i for i, r in enumerate(self.rules)
                 if value_kind in r.value_kinds and (not r.units or unit in r.units))
+        return found
+
+    def _prefilter_for(self, value_kind: str, unit: str) -> tuple[int, dict[str, int], re.Pattern | None]:
+        """The first-character test restricted to the rules that allow this kind and unit: those of
+        them that are always tried, for each character the rules that may begin with it (only
+        characters that begin one of them), and a pattern that finds those characters (a scan
+        of the context in C, which builds no string for the characters that are not among them)."""
+        key = (value_kind, unit)
+        found = self._admitting_prefilter.get(key)
+        if found is None:
+            admitting = self._mask_for(value_kind, unit)
+            by_char = {c: rules & admitting for c, rules in self._by_first_char.items() if rules & admitting}
+            finder = re.compile("[" + "".join(map(re.escape, sorted(by_char))) + "]") if by_char else None
+            found = self._admitting_prefilter[key] = (self._always & admitting, by_char, finder)
         return found
 
     def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
@@ -168,15 +181,13 @@ class Codebook:
         match in the figure's own clause always before one in a borrowed clause; equal
         distances go to the lower ``priority``.
         """
-        candidates = self._mask_for(value_kind, unit_normalized)
-        if not candidates:
-            return None
-        present = self._always
-        if self._first_char_re is not None:
-            by_first_char = self._by_first_char
-            for c in self._first_char_re.findall(context):
-                present |= by_first_char[c]
-        candidates &= present
+        prefilter = self._admitting_prefilter.get((value_kind, unit_normalized))
+        if prefilter is None:
+            prefilter = self._prefilter_for(value_kind, unit_normalized)
+        candidates, by_first_char, finder = prefilter
+        if finder is not None:
+            for c in finder.findall(context):
+                candidates |= by_first_char[c]
         best: tuple[int, int, str] | None = None
         # The order the rules are tried in does not matter: the least key wins, and equal keys name one code.
         while candidates:
@@ -235,6 +246,8 @@ def choose_row(candidates: list[dict], rule: IndicatorRule | None, part_of: dict
     before it in its clause); (6) stated as a total (共, 累计, 全年, 全市 … before it in its
     clause); (7) document order. Values are taken as stated: nothing is summed or recomputed.
     """
+    if len(candidates) == 1:  # nothing to rank
+        return candidates[0]
     return min(candidates, key=lambda row: _rank(rule, part_of, row["value_kind"], row["section_id"], row["sentence"],
                                                  row["surface"], row["unit_normalized"], row["char_start"]))
 
@@ -253,15 +266,19 @@ def _rank(rule: IndicatorRule | None, part_of: dict[str, str], value_kind, secti
     return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(char_start))
 
 
+# Matched up to a figure, this ends right after the last clause mark before it: the greedy ``.*``
+# runs to the figure and steps back only over the words of its clause.
+_UP_TO_CLAUSE_MARK = re.compile("(?s).*[,，;；:：。]")
+
+
 def _lead_of(sentence: str, surface: str) -> str:
     """The words of the figure's clause before it (up to 30 characters)."""
     i = sentence.find(surface)
     if i < 0:
         return ""
-    before = sentence[max(0, i - 30):i]
-    cut = max(before.rfind(","), before.rfind("，"), before.rfind(";"), before.rfind("；"), before.rfind(":"),
-              before.rfind("："), before.rfind("。"))
-    return before[cut + 1:]
+    lo = max(0, i - 30)
+    m = _UP_TO_CLAUSE_MARK.match(sentence, lo, i)
+    return sentence[m.end() if m else lo:i]
 
 
 REPORT_INDICATOR_COLUMNS = ["report_id", "indicator_code", "measure_id", "value", "value_normalized",

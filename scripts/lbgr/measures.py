@@ -14,18 +14,20 @@ clause.
 
 from __future__ import annotations
 
-import bisect
 import re
+from bisect import bisect_left, bisect_right
 from operator import itemgetter
 
-from .indicators import Codebook, report_indicator_rows
-from .model import ReportDoc
+from .indicators import Codebook, first_chars, report_indicator_rows
+from .model import ReportDoc, Section
 from .numbers import Quantity, find_quantities
 
 _SENTENCE_END = set("。!?！？;；")
 _CLAUSE_END = _SENTENCE_END | set(",，:：")
-_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
 _CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
+# Matched from a place up to a figure, this ends right after the last sentence end between them:
+# the greedy ``.*`` runs to the figure and steps back only over the words of its sentence.
+_UP_TO_SENTENCE_END = re.compile("(?s).*[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
 _THOUSANDS = re.compile(r"[,，]\d{3}(?!\d)")
 _NOUN = re.compile(r"[“”‘’\"\u4e00-\u9fff]+")
 # Function words stripped from a lead before judging whether it names a topic.
@@ -34,6 +36,7 @@ _FILLER_END_WORDS = ("共计", "共", "合计", "累计", "均达到", "均达",
                      "分别", "已", "计")
 _LEAD_FILLER_END = re.compile(f"(?:{'|'.join(_FILLER_END_WORDS)})+$")
 _FILLER_END_CHARS = "".join(sorted(set("".join(_FILLER_END_WORDS))))
+_FILLER_END_SET = frozenset(_FILLER_END_CHARS + "\n")  # a text ending otherwise has no filler to strip
 # A lead that starts with one of these refers back to the clause before (占比, 其中, 涉及金额).
 _LEAD_REFERS_BACK = re.compile(r"^(?:其中|占比|占|涉及|合计|同比|环比|较上年|比上年|分别|含)")
 _MIN_TOPIC = 4  # characters a lead needs (after fillers) to count as naming its topic
@@ -50,36 +53,70 @@ _QUOTE_MARKS = re.compile(r"[“”‘’\"]")
 _MAX_SUBJECT = 20
 
 
+class _EveryCharacter:
+    """Stands for the first characters of a pattern when they are not known."""
+
+    def __contains__(self, c: str) -> bool:
+        return True
+
+
+def _openers(pattern: re.Pattern):
+    """The characters a match of ``pattern`` can begin with: a lead that begins otherwise is left as
+    it is without trying the pattern (most leads begin with a content word)."""
+    return first_chars(pattern) or _EveryCharacter()
+
+
+_FILLER_OPENERS, _REFERS_BACK_OPENERS, _SUBJECT_LEAD_OPENERS = map(_openers, (_LEAD_FILLER, _LEAD_REFERS_BACK,
+                                                                             _SUBJECT_LEAD))
+
+
 def _cut_lead(pattern: re.Pattern, text: str) -> str:
     """``pattern.sub("", text)`` for a pattern anchored at ``^`` (it can only match at the start)."""
     m = pattern.match(text)
     return text[m.end():] if m else text
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of a paragraph; ``end`` includes the final punctuation."""
-    out, start = [], 0
-    for m in _SENTENCE_END_RE.finditer(text):
-        out.append((start, m.end()))
-        start = m.end()
-    if start < len(text):
-        out.append((start, len(text)))
-    return [(s, e) for s, e in out if text[s:e].strip()]
+def _cut_fillers(lead: str) -> str:
+    """``lead`` without the function words it starts with (``_LEAD_FILLER``)."""
+    return _cut_lead(_LEAD_FILLER, lead) if lead[:1] in _FILLER_OPENERS else lead
 
 
-def split_clauses(text: str, start: int, end: int) -> tuple[list[int], list[int]]:
-    """The starts and the ends (exclusive, before the delimiter) of the clauses of ``text[start:end]``."""
+def _refers_back(lead: str) -> bool:
+    """Whether ``lead`` starts with a word that refers back to the clause before."""
+    return lead[:1] in _REFERS_BACK_OPENERS and _LEAD_REFERS_BACK.match(lead) is not None
+
+
+def _has_quote_marks(text: str) -> bool:
+    """``_QUOTE_MARKS.search(text) is not None``, by five substring tests, which cost far less than
+    a pattern call on the short texts asked about here."""
+    return "“" in text or "”" in text or "‘" in text or "’" in text or '"' in text
+
+
+def _unquoted(text: str, has_quotes: bool) -> str:
+    """``text`` without quote marks; ``has_quotes``: whether the paragraph it is taken from holds any."""
+    return _QUOTE_MARKS.sub("", text) if has_quotes and _has_quote_marks(text) else text
+
+
+def _sentence_and_clauses(text: str, start: int) -> tuple[int, list[int], list[int]]:
+    """The end of the sentence that starts at ``start`` (after its final punctuation) and the starts
+    and ends (exclusive, before the delimiter) of its clauses: one scan of the clause ends, which
+    stops at the sentence's. A comma between digits (12,000) ends no clause."""
     starts, ends, s = [], [], start
-    for m in _CLAUSE_END_RE.finditer(text, start, end):
+    for m in _CLAUSE_END_RE.finditer(text, start):
         i = m.start()
+        if text[i] in _SENTENCE_END:  # the sentence's end: never part of a number
+            starts.append(s)
+            ends.append(i)
+            return i + 1, starts, ends
         if not (0 < i and text[i - 1].isdigit() and _THOUSANDS.match(text, i)):  # not in 12,000
             starts.append(s)
             ends.append(i)
             s = i + 1
+    end = len(text)  # a last sentence without final punctuation
     if s < end:
         starts.append(s)
         ends.append(end)
-    return (starts, ends) if starts else ([start], [end])
+    return end, *((starts, ends) if starts else ([start], [end]))
 
 
 class _Sentence:
@@ -89,18 +126,15 @@ class _Sentence:
     worked out once per clause however many figures of the sentence ask.
     """
 
-    __slots__ = ("text", "starts", "ends", "quantities", "_topical")
+    __slots__ = ("text", "start", "end", "starts", "ends", "quantities", "_topical")
 
-    def __init__(self, text: str, start: int, end: int, quantities: list[Quantity]):
+    def __init__(self, text: str, start: int, quantities: list[Quantity]):
+        """The sentence of ``text`` that starts at ``start``; it ends at the next sentence end."""
         self.text = text
-        self.starts, self.ends = split_clauses(text, start, end)
+        self.start = start
+        self.end, self.starts, self.ends = _sentence_and_clauses(text, start)
         self.quantities = quantities
         self._topical: dict[int, bool] = {}
-
-    def clause_of(self, pos: int) -> int:
-        """The first clause whose span, its delimiter included, holds ``pos`` (else the last):
-        clauses follow one another, each starting right after the delimiter of the one before."""
-        return max(bisect.bisect_right(self.starts, pos) - 1, 0)
 
     def names_topic(self, i: int) -> bool:
         found = self._topical.get(i)
@@ -120,22 +154,45 @@ class _Sentence:
         return "".join(out)
 
 
+def sentences_of(text: str, quantities: list[Quantity]) -> list[_Sentence]:
+    """The sentences of a paragraph that hold figures, each with its figures (``quantities`` in
+    text order).
+
+    A figure belongs to the sentence that holds its start. Sentences tile the paragraph, so the
+    sentence of the next figure is the one already found, or starts after the last sentence end
+    before that figure; only the sentences that hold figures are ever split into clauses.
+    """
+    out: list[_Sentence] = []
+    end = 0  # where the last sentence found ends
+    for q in quantities:
+        if q.start < end:
+            out[-1].quantities.append(q)
+            continue
+        m = _UP_TO_SENTENCE_END.match(text, end, q.start)
+        sentence = _Sentence(text, m.end() if m else end, [q])
+        out.append(sentence)
+        end = sentence.end
+    return out
+
+
 def _strip_filler_end(text: str) -> str:
     """``_LEAD_FILLER_END.sub("", text)``. A match can only begin where the run of filler
     characters at the end begins, so the search starts there instead of at every position."""
+    if text[-1:] not in _FILLER_END_SET:  # also when empty: nothing to strip
+        return text
     body = text[:-1] if text.endswith("\n") else text  # ``$`` also matches before a final line break
     m = _LEAD_FILLER_END.search(text, len(body.rstrip(_FILLER_END_CHARS)))
     return text if m is None else text[:m.start()] + text[m.end():]
 
 
 def _names_topic(lead: str) -> bool:
-    return not _LEAD_REFERS_BACK.match(lead) and _long_enough(lead)
+    return not _refers_back(lead) and _long_enough(lead)
 
 
 def _long_enough(lead: str) -> bool:
     """Whether ``lead`` has enough words, fillers aside, to name a topic."""
     # Stripping the fillers only shortens it.
-    return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_lead(_LEAD_FILLER, lead))) >= _MIN_TOPIC
+    return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_fillers(lead))) >= _MIN_TOPIC
 
 
 def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int]:
@@ -151,7 +208,7 @@ def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int
     own_start, own_end = starts[k], ends[k]
     nxt = ends[k + 1] if k + 1 < len(starts) else own_end
     lead = sentence.text[own_start:q_start]
-    if not _LEAD_REFERS_BACK.match(lead):
+    if not _refers_back(lead):
         if _long_enough(lead):  # the lead names a topic
             return own_start, own_end
         if sentence.names_topic(k):
@@ -162,8 +219,9 @@ def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int
     return starts[0], nxt
 
 
-def counted_noun(text: str, clause_end: int, q: Quantity) -> str:
-    """The noun written right after a classifier (2个督察小组 → 督察小组), or ""."""
+def counted_noun(text: str, clause_end: int, q: Quantity, has_quotes: bool = True) -> str:
+    """The noun written right after a classifier (2个督察小组 → 督察小组), or "".
+    ``has_quotes``: whether ``text`` may hold quote marks."""
     if q.unit not in _PRE_NOUN_UNITS:
         return ""
     pos = q.end
@@ -172,71 +230,111 @@ def counted_noun(text: str, clause_end: int, q: Quantity) -> str:
     m = _NOUN.match(text, pos, clause_end) if pos < clause_end else None
     if not m:
         return ""
-    word = _QUOTE_MARKS.sub("", m.group(0))
+    word = _unquoted(m.group(0), has_quotes)
     stop = _NOUN_STOP.search(word, 1)
     word = word[: stop.start()] if stop else word
     return word[:_MAX_SUBJECT] if len(word) >= 2 else ""
 
 
-def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: str, context_start: int) -> str:
+def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: str, context_start: int,
+               has_quotes: bool = True) -> str:
     """A short phrase naming what the figure counts: the counted noun, else the words before it
-    (in its clause and after the figure before it; failing that, in its mapping context)."""
+    (in its clause and after the figure before it; failing that, in its mapping context).
+    ``has_quotes``: whether ``text`` may hold quote marks."""
     if noun and q.unit_normalized != "%":
         return noun
-    lead = _QUOTE_MARKS.sub("", text[max(clause_start, prev_end):q.start])
+    lead = _unquoted(text[max(clause_start, prev_end):q.start], has_quotes)
     cut = max(lead.rfind("、"), lead.rfind("("), lead.rfind(")"), lead.rfind("《"), lead.rfind("》"))
     if cut >= 0 and len(lead) - cut - 1 >= 2:
         lead = lead[cut + 1:]
-    lead = _strip_filler_end(_cut_lead(_SUBJECT_LEAD, _cut_lead(_LEAD_FILLER, lead))).strip("《》 ")
+    lead = _cut_fillers(lead)
+    if lead[:1] in _SUBJECT_LEAD_OPENERS:
+        lead = _cut_lead(_SUBJECT_LEAD, lead)
+    lead = _strip_filler_end(lead).strip("《》 ")
     if len(lead) < 2 and noun:
         return noun
     if len(lead) < 2:
-        lead = _strip_filler_end(_QUOTE_MARKS.sub("", text[context_start:q.start])).rstrip(",，:：;；、 ").strip("《》 ")
+        lead = _strip_filler_end(_unquoted(text[context_start:q.start], has_quotes)).rstrip(",，:：;；、 ").strip("《》 ")
     return lead[-_MAX_SUBJECT:]
+
+
+class _SectionIds:
+    """``section_id`` of the deepest section holding a span, for spans asked about in any order.
+
+    The answer depends only on where the span's start falls among the sections' starts and its
+    end among their ends (``model.SectionLookup``); the last answer is kept with the interval of
+    starts and of ends that share it, so that the figures of one stretch of text, which come one
+    after the other, cost two comparisons each.
+    """
+
+    __slots__ = ("lookup", "starts", "ends", "start_lo", "start_hi", "end_lo", "end_hi", "section_id")
+
+    def __init__(self, doc: ReportDoc):
+        self.lookup = doc.section_lookup()
+        self.starts = sorted({s.char_start for s in doc.sections})
+        self.ends = sorted({s.char_end for s in doc.sections})
+        self.start_lo = self.start_hi = self.end_lo = self.end_hi = 0  # an empty interval: nothing kept yet
+        self.section_id = ""
+
+    def __call__(self, start: int, end: int) -> str:
+        if self.start_lo <= start < self.start_hi and self.end_lo < end <= self.end_hi:
+            return self.section_id
+        section: Section = self.lookup.deepest(start, end)
+        starts, ends = self.starts, self.ends
+        i = bisect_right(starts, start)  # starts[i - 1] <= start < starts[i]
+        j = bisect_left(ends, end)  # ends[j - 1] < end <= ends[j]
+        self.start_lo = starts[i - 1] if i else -_FAR
+        self.start_hi = starts[i] if i < len(starts) else _FAR
+        self.end_lo = ends[j - 1] if j else -_FAR
+        self.end_hi = ends[j] if j < len(ends) else _FAR
+        self.section_id = section.section_id
+        return self.section_id
+
+
+_FAR = float("inf")
 
 
 def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     rows: list[dict] = []
     report_id = doc.report_id
-    section_at = doc.section_lookup().deepest
+    id_prefix = f"{report_id}-m"
+    last_start, in_order = -1, True  # whether the rows come in document order (they do when the paragraphs do)
+    section_id_of = _SectionIds(doc)
     code_at = codebook.code_at
     for para in doc.paragraphs or []:
         text = para.text
         quantities = find_quantities(text)
         if not quantities:
             continue
-        sentences = split_sentences(text)
-        # Each figure in the sentence that holds its start (sentences tile the paragraph, and a
-        # figure starts with a digit or a word, so never in the blank ones left out).
-        s_starts = [s for s, _ in sentences]
-        in_sentence: list[list[Quantity]] = [[] for _ in sentences]
-        for q in quantities:
-            i = bisect.bisect_right(s_starts, q.start) - 1
-            if i >= 0 and q.start < sentences[i][1]:
-                in_sentence[i].append(q)
+        has_quotes = _has_quote_marks(text)
         para_start, paragraph_id = para.char_start, para.paragraph_id
-        for (s_start, s_end), figures in zip(sentences, in_sentence):
-            if not figures:
-                continue
-            sentence = _Sentence(text, s_start, s_end, figures)
+        for sentence in sentences_of(text, quantities):
             starts, ends = sentence.starts, sentence.ends
-            sentence_text = text[s_start:s_end]
+            sentence_text = text[sentence.start:sentence.end]
             prev_end_in_clause: dict[int, int] = {}
-            for q in figures:
+            k, last = 0, len(starts) - 1
+            for q in sentence.quantities:
                 q_start, q_end = q.start, q.end
-                k = sentence.clause_of(q_start)
+                # The clause whose span, its delimiter included, holds the figure's start (else the
+                # last): figures come in text order, so it is this one or a later one.
+                while k < last and starts[k + 1] <= q_start:
+                    k += 1
                 own_start, own_end = starts[k], ends[k]
-                noun = counted_noun(text, own_end, q)
+                noun = counted_noun(text, own_end, q, has_quotes)
                 c_start, c_end = mapping_context(sentence, k, q_start)
-                subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start)
+                subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start,
+                                     has_quotes)
                 prev_end_in_clause[k] = q_end
                 code = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
                                q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start)
                 start, end = para_start + q_start, para_start + q_end
+                if start < last_start:
+                    in_order = False
+                last_start = start
                 rows.append({
-                    "measure_id": None,  # numbered below, once the rows are in document order
+                    "measure_id": f"{id_prefix}{len(rows) + 1:04d}",  # numbered again below if out of order
                     "report_id": report_id,
-                    "section_id": section_at(start, end).section_id,
+                    "section_id": section_id_of(start, end),
                     "paragraph_id": paragraph_id,
                     "surface": q.surface,
                     "char_start": start,
@@ -253,9 +351,10 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     "indicator_code": code,
                     "sentence": sentence_text,
                 })
-    rows.sort(key=itemgetter("char_start"))
-    for n, row in enumerate(rows, start=1):
-        row["measure_id"] = f"{report_id}-m{n:04d}"
+    if not in_order:  # ids follow document order
+        rows.sort(key=itemgetter("char_start"))
+        for n, row in enumerate(rows, start=1):
+            row["measure_id"] = f"{id_prefix}{n:04d}"
     return rows
 
 

@@ -41,8 +41,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .model import frozen_instance
-
 # --- the measure words -------------------------------------------------------------------
 # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
 # grammar takes the first entry that matches at the position after the number and magnitude.
@@ -78,6 +76,11 @@ UNITS: list[tuple[str, str, str, str]] = [
 ]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
 _UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
+# The measure words by their first character, each with the characters that must not follow it,
+# in the order of UNITS: the first that is written at a position is the grammar's choice.
+_UNITS_BY_FIRST: dict[str, list[tuple[str, frozenset[str]]]] = {}
+for _word, _, _, _not_after in UNITS:
+    _UNITS_BY_FIRST.setdefault(_word[0], []).append((_word, frozenset(_not_after)))
 
 # Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
@@ -104,10 +107,6 @@ _CN = f"[{_CN_CHARS}]+"
 _CN_DEC = "(?:点[零〇一二三四五六七八九]+)?"
 _TOKEN = re.compile(
     rf"(?P<pct>百分之(?:{_AR}|[{_CN_CHARS}]+{_CN_DEC}))|(?P<ar>{_AR})|(?P<cn>{_CN})")
-# Every token starts with one of these characters and each of them starts a token, so the next
-# token is the one matched where the next of them stands: a fast scan for a single character
-# instead of trying the whole alternation at every position.
-_TOKEN_START = re.compile(f"[0-9０-９{_CN_CHARS}]")
 _RANGE_SEPS = frozenset("-—–~～至到")  # each a single character
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
 
@@ -133,7 +132,9 @@ _LEVEL_ENDINGS = tuple(verb + qual for verb in ("到", "至", "为", "达", "达
 _HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
 _YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
 _CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
-_CLAUSE_BREAKS = re.compile("[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
+# Matched up to a figure, this ends at the last clause break before it: the greedy ``.*`` runs
+# to the figure and steps back only over the words of its clause.
+_UP_TO_LAST_BREAK = re.compile("(?s).*[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
 
 
 @dataclass(frozen=True)
@@ -243,21 +244,24 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     characters), so that one missing quote mark cannot hide the rest of a paragraph.
     """
     spans: list[tuple[int, int]] = []
-    stack: list[tuple[str, int]] = []
+    stack: list[tuple[str, int]] = []  # (the closing mark awaited, where its opener is)
     ascii_open: int | None = None
     for m in _QUOTE_CHARS.finditer(text):
         i, c = m.start(), m.group()
-        if c in _QUOTES:
-            stack.append((c, i))
+        closer = _QUOTES.get(c)
+        if closer is not None:
+            stack.append((closer, i))
         elif c == '"':
             if ascii_open is None:
                 ascii_open = i
             else:
                 spans.append((ascii_open, i))
                 ascii_open = None
-        else:
-            for k in range(len(stack) - 1, -1, -1):
-                if _QUOTES[stack[k][0]] == c:
+        elif stack and stack[-1][0] == c:  # it closes the innermost open pair, as it mostly does
+            spans.append((stack.pop()[1], i))
+        else:  # else the nearest open pair it closes, and the pairs opened inside that one with it
+            for k in range(len(stack) - 2, -1, -1):
+                if stack[k][0] == c:
                     spans.append((stack[k][1], i))
                     del stack[k:]
                     break
@@ -269,16 +273,34 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    for o, c in spans:
-        if o < pos < c:
-            return True
-    return False
+class _Quoted:
+    """Whether a position of a text is strictly inside one of its ``quoted_spans``.
 
+    The spans are found at the first question (many paragraphs have tokens but no figure that
+    gets this far) and sorted by their opening offset, with the furthest close among each
+    prefix of them: a position is inside a span iff some span opening before it closes after
+    it, so one bisection answers instead of a pass over every span.
+    """
 
-# The grammar above as one pattern: the first entry, in the order of UNITS, written at the
-# position and not followed by one of its excluded characters.
-_UNIT_RE = re.compile("|".join(re.escape(w) + (f"(?![{re.escape(na)}])" if na else "") for w, _, _, na in UNITS))
+    __slots__ = ("text", "opens", "furthest_close")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.opens: list[int] | None = None
+
+    def _index(self) -> None:
+        spans = sorted(quoted_spans(self.text))
+        self.opens = [o for o, _ in spans]
+        self.furthest_close, furthest = [], -1
+        for _, c in spans:
+            furthest = c if c > furthest else furthest
+            self.furthest_close.append(furthest)
+
+    def inside(self, pos: int) -> bool:
+        if self.opens is None:
+            self._index()
+        i = bisect.bisect_left(self.opens, pos)  # the spans opening before ``pos``
+        return i > 0 and self.furthest_close[i - 1] > pos
 
 
 def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
@@ -310,13 +332,14 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     if unit == "起" and before in ("自", "从", "于"):
         return True
     if token_kind == "ar":
-        # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns.
+        # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns, and the
+        # words after the number, rarely a hotline's or a year's, are looked at first.
         n = len(token)
         if n == 3 or n == 5:
-            if _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)) and _HOTLINE_AFTER.match(text, num_end):
+            if _HOTLINE_AFTER.match(text, num_end) and _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
                 return True
         elif n == 4:
-            if _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)) and text.startswith(("年", "年度"), num_end):
+            if text.startswith(("年", "年度"), num_end) and _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
                 return True
     elif token_kind == "cn":
         if token == "一":
@@ -331,14 +354,10 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     return False
 
 
-def _clause_breaks(text: str) -> list[int]:
-    return [m.start() for m in _CLAUSE_BREAKS.finditer(text)]
-
-
-def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str, breaks: list[int]) -> str:
-    """``breaks``: offsets of the clause-break characters of ``text`` (``_clause_breaks``)."""
-    i = bisect.bisect_left(breaks, number_start)
-    lead = text[breaks[i - 1] + 1 if i else 0:number_start]
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
+    """The kind of the figure at ``number_start``, given the words of its clause before it."""
+    m = _UP_TO_LAST_BREAK.match(text, 0, number_start)
+    lead = text[m.end() if m else 0:number_start]
     # ``lead`` holds no line break (that is a clause break too), so its end is the only place
     # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
     if lead.endswith(_LEVEL_ENDINGS):
@@ -353,9 +372,8 @@ def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: s
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity stated in ``text``, in order; spans index ``text``."""
     out: list[Quantity] = []
-    spans: list[tuple[int, int]] | None = None  # found when a first token needs them; many paragraphs have none
-    breaks: list[int] = []  # found with ``spans``
-    next_start, token_at = _TOKEN_START.search, _TOKEN.match
+    quoted: _Quoted | None = None  # made when a first token needs it; many paragraphs have none
+    next_start, token_at = _CANDIDATE_START.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
         m = token_at(text, at.start())
@@ -364,9 +382,9 @@ def find_quantities(text: str) -> list[Quantity]:
         # and a lone 一 is never a figure (``_excluded_context``): rejected without a call.
         if (m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW) or m.group() == "一":
             continue
-        if spans is None:
-            spans, breaks = quoted_spans(text), _clause_breaks(text)
-        q = _read_quantity(text, m, spans, breaks)
+        if quoted is None:
+            quoted = _Quoted(text)
+        q = _read_quantity(text, m, quoted)
         if q is not None:
             out.append(q)
             if q.end > pos:
@@ -378,15 +396,25 @@ def find_quantities(text: str) -> list[Quantity]:
 # a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
 _SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
 _CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) | _SCALE_FIRST | _UNIT_FIRST
+# Where the next token worth reading starts. Every token starts with a digit or a Chinese numeral
+# and each of them starts a token, so the next token is the one matched where the next of them
+# stands; the scan, a fast one for a character of a set, also passes over a run of Chinese
+# numerals that is not followed by what can follow a number (一是, 进一步), which is a token
+# rejected at once with no token starting inside it. It stops at digits, at 百分之 and at the
+# other runs.
+_CANDIDATE_START = re.compile(
+    f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
+    f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(_CAN_FOLLOW)))}]))")
+# The first characters of measure words that nothing else after a number starts with.
+_PLAIN_UNIT_FIRST = _UNIT_FIRST - _RANGE_SEPS - frozenset("%％成") - frozenset(_INFIX_QUALIFIERS) - _SCALE_FIRST
 _PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
 _POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
 # Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
 _NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
 
 
-def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks: list[int]) -> Quantity | None:
-    """The quantity whose number is the token ``m``, or None; ``spans``: ``quoted_spans(text)``;
-    ``breaks``: ``_clause_breaks(text)``."""
+def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
+    """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(text)``."""
     token = m.group()
     if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
         low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)
@@ -398,49 +426,53 @@ def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks:
     num_start, p = m.span()
 
     high: int | Decimal | None = None
-    # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
-    if token_kind != "pct" and text[p:p + 1] in _RANGE_SEPS:
-        m2 = _TOKEN.match(text, p + 1)
-        if m2 is not None and m2.lastgroup == token_kind:
-            p2 = _parse_token(m2)
-            if p2 is not None and p2[0] > low:
-                if token_kind == "ar" and _YEAR_DIGITS.fullmatch(token) and _YEAR_DIGITS.fullmatch(m2.group()):
-                    return None  # a span of years, 2021-2025
-                high, p = p2[0], m2.end()
-
     qualifier = "exact"
     scale, factor = "", 1
-    if token_kind == "pct":
-        unit, unit_norm, kind = "百分之", "%", "percent"
+    c = text[p:p + 1]
+    if token_kind != "pct" and c in _PLAIN_UNIT_FIRST:
+        # Most figures are a number and a measure word (244件), with no range, qualifier or
+        # magnitude between them: the measure word is looked up at once.
+        unit, unit_norm, kind = _measure_word(text, p, c, token_kind)
+        if unit is None:
+            return None
     else:
-        if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
-            qualifier = _INFIX_QUALIFIERS[text[p]]
-            p += 1
-        if text[p:p + 1] in _SCALE_FIRST:
-            for s, f in _SCALES:
-                if text.startswith(s, p):
-                    if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
-                        continue
-                    scale, factor = s, f
-                    p += len(s)
-                    break
-        if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
-            qualifier = _INFIX_QUALIFIERS[text[p]]
-            p += 1
-        c = text[p:p + 1]
-        if c == "%" or c == "％":
-            unit, unit_norm, kind = c, "%", "percent"
-        elif (token_kind == "cn" and c == "成" and not scale and high is None
-              and text[p + 1:p + 2] not in _NOT_AFTER_CHENG):
-            unit, unit_norm, kind = "成", "%", "percent"
-            factor = 10
+        # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
+        if token_kind != "pct" and c in _RANGE_SEPS:
+            m2 = _TOKEN.match(text, p + 1)
+            if m2 is not None and m2.lastgroup == token_kind:
+                p2 = _parse_token(m2)
+                if p2 is not None and p2[0] > low:
+                    if token_kind == "ar" and _YEAR_DIGITS.fullmatch(token) and _YEAR_DIGITS.fullmatch(m2.group()):
+                        return None  # a span of years, 2021-2025
+                    high, p = p2[0], m2.end()
+        if token_kind == "pct":
+            unit, unit_norm, kind = "百分之", "%", "percent"
         else:
-            u = _UNIT_RE.match(text, p)
-            if u is None:
-                return None
-            unit, unit_norm, kind, _ = _UNIT_INDEX[u.group()]
-            if token_kind == "cn" and unit not in _CN_UNITS:
-                return None
+            if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
+                qualifier = _INFIX_QUALIFIERS[text[p]]
+                p += 1
+            if text[p:p + 1] in _SCALE_FIRST:
+                for s, f in _SCALES:
+                    if text.startswith(s, p):
+                        if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
+                            continue
+                        scale, factor = s, f
+                        p += len(s)
+                        break
+            if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
+                qualifier = _INFIX_QUALIFIERS[text[p]]
+                p += 1
+            c = text[p:p + 1]
+            if c == "%" or c == "％":
+                unit, unit_norm, kind = c, "%", "percent"
+            elif (token_kind == "cn" and c == "成" and not scale and high is None
+                  and text[p + 1:p + 2] not in _NOT_AFTER_CHENG):
+                unit, unit_norm, kind = "成", "%", "percent"
+                factor = 10
+            else:
+                unit, unit_norm, kind = _measure_word(text, p, c, token_kind)
+                if unit is None:
+                    return None
     unit_pos = p
     if unit != "百分之":
         p += len(unit)
@@ -470,9 +502,9 @@ def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks:
     if (kind == "duration" or unit_norm in ("公里", "千米")) and _SLOGAN_AFTER.match(text, p):
         kind = "slogan"
     else:
-        if _inside(spans, num_start):
+        if quoted.inside(num_start):
             return None
-        kind = _change_or_level(text, start, unit_norm, kind, breaks)
+        kind = _change_or_level(text, start, unit_norm, kind)
 
     # Chinese numerals (and so 成) are always ints, which ``_plain`` writes as ``str(int(d))``.
     if high is None:
@@ -484,7 +516,28 @@ def _read_quantity(text: str, m: re.Match, spans: list[tuple[int, int]], breaks:
     else:
         value_high, norm_high = _plain(high), _number(high * factor)
         value, norm = f"{_plain(low)}-{value_high}", _number(low * factor)
-    return frozen_instance(
-        Quantity, start=start, end=p, surface=text[start:p], value=value, value_high=value_high, scale=scale,
-        unit=unit, unit_normalized=unit_norm, qualifier=qualifier, value_normalized=norm,
-        value_normalized_high=norm_high, value_kind=kind, number_start=num_start)
+    q = _new(Quantity)  # as ``frozen_instance`` does, with the field dict written out once
+    _set_fields(q, "__dict__", {
+        "start": start, "end": p, "surface": text[start:p], "value": value, "value_high": value_high,
+        "scale": scale, "unit": unit, "unit_normalized": unit_norm, "qualifier": qualifier,
+        "value_normalized": norm, "value_normalized_high": norm_high, "value_kind": kind,
+        "number_start": num_start})
+    return q
+
+
+_new, _set_fields = object.__new__, object.__setattr__
+
+
+def _measure_word(text: str, p: int, c: str, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:
+    """(as written, normalised, kind) of the measure word written at ``p`` after a number of
+    ``token_kind`` (``c`` is ``text[p:p + 1]``): the first entry of ``UNITS`` there that is not
+    followed by one of its excluded characters and, after a Chinese numeral, one of ``_CN_UNITS``."""
+    for word, not_after in _UNITS_BY_FIRST.get(c, ()):
+        if text.startswith(word, p):
+            e = p + len(word)
+            if not not_after or text[e:e + 1] not in not_after:
+                unit, unit_norm, kind, _ = _UNIT_INDEX[word]
+                if token_kind == "cn" and unit not in _CN_UNITS:
+                    break
+                return unit, unit_norm, kind
+    return None, None, None
