@@ -91,3 +91,37 @@ def test_no_headings_gives_a_warning_and_a_single_document_section(ctx):
     r = doc_from_text("\n".join([TITLE, OPENING, "全年工作平稳有序。"]), ctx)
     assert len(r.doc.sections) == 1 and r.doc.sections[0].heading == TITLE
     assert any("no headings" in w for w in r.warnings)
+
+
+# The tree builder tries only the line markers a line's first character admits, and finds 一是
+# items by looking back from each 是: both must agree with the patterns they stand for.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from lbgr.structure import LINE_MARKERS, SHI_MARKER, _shi_markers, line_marker_candidates  # noqa: E402
+
+_MARKERISH = st.lists(st.sampled_from(list("一二三四五六七八九十百是、.．()（）①⑩⑳1209０٣ 。；;：:，,！？!?\n法") + ["一是", "(一)"]),
+                      max_size=14).map("".join)
+
+
+# A line is built as an opener, one to three numerals and a closer, each perhaps left out or
+# replaced, then anything: so that every marker's shape, and near misses of it, come up often.
+_LINE = st.tuples(st.sampled_from(["", "(", "（", ")", "一", "是", "1", "法"]),
+                  st.lists(st.sampled_from(list("一二十百1209０٣①⑩⑳")), min_size=0, max_size=3).map("".join),
+                  st.sampled_from(["", ")", "）", "、", ".", "．", ".5", "是", "。"]),
+                  _MARKERISH).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(line=_LINE)
+def test_line_markers_tried_are_all_that_can_match(line):
+    every = [name for name, pattern in LINE_MARKERS if pattern.match(line)]
+    tried = [name for name, pattern in line_marker_candidates(line[:1]) if pattern.match(line)]
+    assert tried == every
+
+
+@settings(max_examples=2000, deadline=None)
+@given(body=_MARKERISH)
+def test_shi_markers_are_the_matches_of_the_pattern(body):
+    expected = [(m.start(), m.end(), m.group()) for m in SHI_MARKER.finditer(body)]
+    assert [(start, end, marker) for start, end, _, marker in _shi_markers(body)] == expected

@@ -52,6 +52,11 @@ _MARKERS_BY_FIRST = {
     **dict.fromkeys(map(chr, range(ord("①"), ord("⑳") + 1)), [LINE_MARKERS[4]]),
 }
 _DIGIT_MARKERS = [LINE_MARKERS[2]]
+
+
+def line_marker_candidates(first: str) -> list[tuple[str, re.Pattern]]:
+    """The LINE_MARKERS (in their order) that can match a line whose first character is ``first``."""
+    return _MARKERS_BY_FIRST.get(first) or (_DIGIT_MARKERS if first.isdecimal() else [])
 _SHI_HEADING_END = "。；;"  # an 一是 item's heading ends at the first of these
 _TRIM = "。；;：:，, "
 
@@ -142,7 +147,7 @@ class _TreeBuilder:
             return
         opened_line_marker = False
         first = self.body[start] if start < end else ""
-        candidates = _MARKERS_BY_FIRST.get(first) or (_DIGIT_MARKERS if first.isdecimal() else ())
+        candidates = line_marker_candidates(first)
         text = self.body[start:end] if candidates else ""
         for marker_type, pattern in candidates:
             m = pattern.match(text)
