@@ -12,11 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-try:  # the standard library's own pattern parser: private, so without it rules are only slower to try
-    from re import _constants as sre
-    from re import _parser as sre_parser
-except ImportError:  # pragma: no cover
-    sre = sre_parser = None
+from .regex_shortcuts import first_chars
 
 # Words that mark a figure as a total for the whole reporting period or jurisdiction; a
 # candidate stated with one of them ranks before one without (tie-break rule 4).
@@ -63,62 +59,6 @@ class IndicatorRule:
     @property
     def preferred_kind(self) -> str:
         return self.value_kinds[0]
-
-
-def first_chars(pattern: re.Pattern) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can begin with, or None when that is not known
-    (a match may be empty, begin with any character, or the pattern ignores case).
-
-    A text that holds none of them cannot match, which spares trying the pattern on it.
-    """
-    if sre_parser is None or pattern.flags & re.IGNORECASE or not isinstance(pattern.pattern, str):
-        return None
-    chars, can_be_empty = _first_chars(sre_parser.parse(pattern.pattern, pattern.flags))
-    return None if chars is None or can_be_empty else frozenset(chars)
-
-
-def _first_chars(items) -> tuple[set[str] | None, bool]:
-    """(first characters or None for any, whether it can match empty) of a parsed sequence."""
-    out: set[str] = set()
-    for op, av in items:
-        if op is sre.LITERAL:
-            chars, can_be_empty = {chr(av)}, False
-        elif op is sre.IN:
-            chars, can_be_empty = set(), False
-            for kind, value in av:
-                if kind is sre.LITERAL:
-                    chars.add(chr(value))
-                elif kind is sre.RANGE and value[1] - value[0] < 256:
-                    chars.update(map(chr, range(value[0], value[1] + 1)))
-                else:  # a negated set, a category (\d, \w …) or a wide range
-                    return None, False
-        elif op is sre.BRANCH:
-            chars, can_be_empty = set(), False
-            for alternative in av[1]:
-                c, e = _first_chars(alternative)
-                if c is None:
-                    return None, False
-                chars |= c
-                can_be_empty = can_be_empty or e
-        elif op is sre.SUBPATTERN:
-            if av[1] & re.IGNORECASE:
-                return None, False
-            chars, can_be_empty = _first_chars(av[3])
-        elif op is sre.ATOMIC_GROUP:
-            chars, can_be_empty = _first_chars(av)
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-            chars, can_be_empty = _first_chars(av[2])
-            can_be_empty = can_be_empty or av[0] == 0
-        elif op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
-            chars, can_be_empty = set(), True  # takes no character
-        else:  # any character, a back-reference, …
-            return None, False
-        if chars is None:
-            return None, False
-        out |= chars
-        if not can_be_empty:
-            return out, False
-    return out, True
 
 
 class Codebook:

@@ -18,9 +18,10 @@ import re
 from bisect import bisect_left, bisect_right
 from operator import itemgetter
 
-from .indicators import Codebook, first_chars, report_indicator_rows
+from .indicators import Codebook, report_indicator_rows
 from .model import ReportDoc, Section
 from .numbers import Quantity, find_quantities
+from .regex_shortcuts import first_chars
 
 _SENTENCE_END = set("。!?！？;；")
 _CLAUSE_END = _SENTENCE_END | set(",，:：")

@@ -48,12 +48,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 # The parser behind ``re``, to read the fixed text a keyword pattern must start with.
-from re import _constants as _sre
-from re import _parser as _sre_parse
 from typing import NamedTuple
 
 from .context import Context
 from .model import Paragraph, ReportDoc, Section
+from .regex_shortcuts import min_width, pattern_prefixes
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -104,7 +103,7 @@ class ThemeBook:
             [literal is not None for literal in self.literals])
         # A pattern that cannot match the empty string matches, like ``finditer``, exactly where one
         # of its prefixes begins: it is tried there alone instead of searched for in the stretch.
-        self._never_empty = [_min_width(regex) > 0 for regex, _ in self.patterns]
+        self._never_empty = [min_width(regex) > 0 for regex, _ in self.patterns]
 
     @classmethod
     def from_context(cls, ctx: Context) -> ThemeBook:
@@ -201,60 +200,6 @@ class ThemeBook:
             chain.append((node.heading_char_start, self.heading_theme(node.heading) if node.level > 0 else None))
             node = by_id.get(node.parent_id) if node.parent_id else None
         return chain
-
-
-def pattern_prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
-    """Strings one of which every non-empty match of ``regex`` starts with (the fixed text it
-    opens with, branches expanded), or None when the pattern gives none to rely on."""
-    if regex.flags & re.IGNORECASE:
-        return None
-    try:
-        items = _sre_parse.parse(regex.pattern).data
-    except Exception:  # an unfamiliar parser: go without the shortcut
-        return None
-    out = [p for p, _ in _expand(items, limit)]
-    return None if not out or "" in out else sorted(set(out))
-
-
-def _min_width(regex: re.Pattern) -> int:
-    """The fewest characters a match of ``regex`` can span (0 when unsure)."""
-    try:
-        return _sre_parse.parse(regex.pattern, regex.flags).getwidth()[0]
-    except Exception:  # an unfamiliar parser: assume the worst
-        return 0
-
-
-def _expand(items, limit: int) -> list[tuple[str, bool]]:
-    """(prefix, may go on) pairs for a parsed sequence; a prefix that may not go on is complete."""
-    out = [("", True)]
-    for op, av in items:
-        if not any(more for _, more in out):
-            break
-        if op is _sre.LITERAL:
-            ext = [(chr(av), True)]
-        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av) and len(av) <= 16:
-            ext = [(chr(a), True) for _, a in av]
-        elif op is _sre.SUBPATTERN and not av[1] and not av[2]:
-            ext = _expand(av[3].data, limit)
-        elif op is _sre.BRANCH:
-            ext = [pair for alt in av[1] for pair in _expand(alt.data, limit)]
-        elif op in (_sre.ASSERT, _sre.ASSERT_NOT, _sre.AT):
-            ext = [("", True)]  # consumes nothing
-        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-            low, high, item = av
-            once = _expand(item.data, limit)
-            if high != 1:
-                once = [(p, False) for p, _ in once]  # where a further repetition would begin is unknown
-            ext = ([("", True)] if low == 0 else []) + once
-        else:
-            ext = [("", False)]
-        grown = []
-        for p, more in out:
-            grown.extend([(p + q, more_q) for q, more_q in ext] if more else [(p, False)])
-        if len(grown) > limit:
-            return [(p, False) for p, _ in out]
-        out = grown
-    return out
 
 
 class PatternPrefilter:
