@@ -24,7 +24,7 @@ def _codebook_patterns() -> list[re.Pattern]:
     return out
 
 
-PATTERNS = [re.compile(p, re.M) for p in SHAPES] + _codebook_patterns()
+PATTERNS = [re.compile(p, re.M) for p in SHAPES] + [re.compile("a b | x y", re.X)] + _codebook_patterns()
 _TEXT = st.lists(st.sampled_from(list("0123456789一二三是第条件年共行政复议法治制(（)）,.，、。\nabxy ") +
                                  ["2023年", "第12条", "行政复议", "（3）", "14,415", "三是", "abc", "xxy"]), max_size=40).map("".join)
 
@@ -56,3 +56,9 @@ def test_every_match_begins_where_the_shortcuts_say_it_can(text):
 def test_first_chars_of_simple_patterns(pattern, chars):
     got = first_chars(re.compile(pattern))
     assert (None if got is None else set(got)) == chars
+
+
+def test_pattern_prefixes_read_the_pattern_with_its_flags():
+    # In verbose mode the space is not part of the pattern: the matches start with "ab".
+    assert pattern_prefixes(re.compile("a b", re.X)) == ["ab"]
+    assert pattern_prefixes(re.compile("a b")) == ["a b"]

@@ -103,7 +103,6 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
     # every character. A line break only matters while a bracket is open, so only then is the
     # stretch since the last bracket looked at for one.
     last = 0
-    nested = False  # whether any title holds another
     for m in _BRACKET_CHARS.finditer(text):
         i, ch = m.start(), m.group()
         if stack and text.find("\n", last, i) >= 0:
@@ -128,10 +127,9 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
                 target.append(node)
             else:
                 target.extend(node.children)
-            nested = nested or bool(stack)
     drop_all()
 
-    if not nested and not any(r.children for r in roots):
+    if not any(r.children for r in roots):
         # No title holds another (the usual case): the roots, already in order, are all.
         return tuple(frozen_instance(TitleSpan, start=n.start, end=n.end, opener=n.opener, parent=None)
                      for n in roots)

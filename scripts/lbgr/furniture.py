@@ -57,9 +57,7 @@ def parse_labelled(line: str, rules: FurnitureRules) -> list[tuple[str, str]] | 
     # anchored tries spare most lines a search of their whole length.
     if not any(rules.label_re.match(line, pos) for pos in range(3)):
         return None
-    matches = list(rules.label_re.finditer(line))
-    if not matches or matches[0].start() > 2:
-        return None
+    matches = list(rules.label_re.finditer(line))  # the first starts where the tries found one, or before
     pairs = []
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .regex_shortcuts import first_chars
+from .regex_shortcuts import first_chars, through_last_of
 
 # Words that mark a figure as a total for the whole reporting period or jurisdiction; a
 # candidate stated with one of them ranks before one without (tie-break rule 4).
@@ -78,18 +78,7 @@ class Codebook:
             else:
                 for c in chars:
                     self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
-        self._admitting_mask: dict[tuple[str, str], int] = {}
         self._admitting_prefilter: dict[tuple[str, str], tuple[int, dict[str, int], re.Pattern | None]] = {}
-
-    def _mask_for(self, value_kind: str, unit: str) -> int:
-        """The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i)."""
-        key = (value_kind, unit)
-        found = self._admitting_mask.get(key)
-        if found is None:
-            found = self._admitting_mask[key] = sum(
-                1 << i for i, r in enumerate(self.rules)
-                if value_kind in r.value_kinds and (not r.units or unit in r.units))
-        return found
 
     def _prefilter_for(self, value_kind: str, unit: str) -> tuple[int, dict[str, int], re.Pattern | None]:
         """The first-character test restricted to the rules that allow this kind and unit: those of
@@ -99,7 +88,9 @@ class Codebook:
         key = (value_kind, unit)
         found = self._admitting_prefilter.get(key)
         if found is None:
-            admitting = self._mask_for(value_kind, unit)
+            # The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i).
+            admitting = sum(1 << i for i, r in enumerate(self.rules)
+                            if value_kind in r.value_kinds and (not r.units or unit in r.units))
             by_char = {c: rules & admitting for c, rules in self._by_first_char.items() if rules & admitting}
             finder = re.compile("[" + "".join(map(re.escape, sorted(by_char))) + "]") if by_char else None
             found = self._admitting_prefilter[key] = (self._always & admitting, by_char, finder)
@@ -206,9 +197,8 @@ def _rank(rule: IndicatorRule | None, part_of: dict[str, str], value_kind, secti
     return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(char_start))
 
 
-# Matched up to a figure, this ends right after the last clause mark before it: the greedy ``.*``
-# runs to the figure and steps back only over the words of its clause.
-_UP_TO_CLAUSE_MARK = re.compile("(?s).*[,，;；:：。]")
+# Matched up to a figure, this ends right after the last clause mark before it.
+_UP_TO_CLAUSE_MARK = through_last_of(",，;；:：。")
 
 
 def _lead_of(sentence: str, surface: str) -> str:
@@ -219,10 +209,6 @@ def _lead_of(sentence: str, surface: str) -> str:
     lo = max(0, i - 30)
     m = _UP_TO_CLAUSE_MARK.match(sentence, lo, i)
     return sentence[m.end() if m else lo:i]
-
-
-REPORT_INDICATOR_COLUMNS = ["report_id", "indicator_code", "measure_id", "value", "value_normalized",
-                            "unit_normalized", "qualifier", "value_kind", "n_candidates"]
 
 
 def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[dict]]:

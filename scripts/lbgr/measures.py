@@ -15,20 +15,18 @@ clause.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from operator import itemgetter
 
 from .indicators import Codebook, report_indicator_rows
-from .model import ReportDoc, Section
+from .model import ReportDoc
 from .numbers import Quantity, find_quantities
-from .regex_shortcuts import first_chars
+from .regex_shortcuts import first_chars, through_last_of
 
 _SENTENCE_END = set("。!?！？;；")
 _CLAUSE_END = _SENTENCE_END | set(",，:：")
 _CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
-# Matched from a place up to a figure, this ends right after the last sentence end between them:
-# the greedy ``.*`` runs to the figure and steps back only over the words of its sentence.
-_UP_TO_SENTENCE_END = re.compile("(?s).*[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+# Matched from a place up to a figure, this ends right after the last sentence end between them.
+_UP_TO_SENTENCE_END = through_last_of("".join(_SENTENCE_END))
 _THOUSANDS = re.compile(r"[,，]\d{3}(?!\d)")
 _NOUN = re.compile(r"[“”‘’\"\u4e00-\u9fff]+")
 # Function words stripped from a lead before judging whether it names a topic.
@@ -259,48 +257,12 @@ def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: s
     return lead[-_MAX_SUBJECT:]
 
 
-class _SectionIds:
-    """``section_id`` of the deepest section holding a span, for spans asked about in any order.
-
-    The answer depends only on where the span's start falls among the sections' starts and its
-    end among their ends (``model.SectionLookup``); the last answer is kept with the interval of
-    starts and of ends that share it, so that the figures of one stretch of text, which come one
-    after the other, cost two comparisons each.
-    """
-
-    __slots__ = ("lookup", "starts", "ends", "start_lo", "start_hi", "end_lo", "end_hi", "section_id")
-
-    def __init__(self, doc: ReportDoc):
-        self.lookup = doc.section_lookup()
-        self.starts = sorted({s.char_start for s in doc.sections})
-        self.ends = sorted({s.char_end for s in doc.sections})
-        self.start_lo = self.start_hi = self.end_lo = self.end_hi = 0  # an empty interval: nothing kept yet
-        self.section_id = ""
-
-    def __call__(self, start: int, end: int) -> str:
-        if self.start_lo <= start < self.start_hi and self.end_lo < end <= self.end_hi:
-            return self.section_id
-        section: Section = self.lookup.deepest(start, end)
-        starts, ends = self.starts, self.ends
-        i = bisect_right(starts, start)  # starts[i - 1] <= start < starts[i]
-        j = bisect_left(ends, end)  # ends[j - 1] < end <= ends[j]
-        self.start_lo = starts[i - 1] if i else -_FAR
-        self.start_hi = starts[i] if i < len(starts) else _FAR
-        self.end_lo = ends[j - 1] if j else -_FAR
-        self.end_hi = ends[j] if j < len(ends) else _FAR
-        self.section_id = section.section_id
-        return self.section_id
-
-
-_FAR = float("inf")
-
-
 def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     rows: list[dict] = []
     report_id = doc.report_id
     id_prefix = f"{report_id}-m"
     last_start, in_order = -1, True  # whether the rows come in document order (they do when the paragraphs do)
-    section_id_of = _SectionIds(doc)
+    section_at = doc.section_lookup().deepest
     code_at = codebook.code_at
     for para in doc.paragraphs or []:
         text = para.text
@@ -335,7 +297,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                 rows.append({
                     "measure_id": f"{id_prefix}{len(rows) + 1:04d}",  # numbered again below if out of order
                     "report_id": report_id,
-                    "section_id": section_id_of(start, end),
+                    "section_id": section_at(start, end).section_id,
                     "paragraph_id": paragraph_id,
                     "surface": q.surface,
                     "char_start": start,

@@ -15,9 +15,7 @@ def frozen_instance(cls, **fields):
     """An instance of the frozen dataclass ``cls`` with every field given, equal to
     ``cls(**fields)``: the generated ``__init__`` sets each field through ``object.__setattr__``,
     which costs microseconds on every figure or keyword hit of every report."""
-    obj = object.__new__(cls)
-    obj.__dict__.update(fields)
-    return obj
+    return frozen_from(cls, fields)
 
 
 def frozen_from(cls, fields: dict):
@@ -73,13 +71,23 @@ class SectionLookup:
         self._ends: list[int] = []
         self._in_start_order = False
         self._found: dict[tuple[int, int], Section] = {}
+        # The last answer, with the interval of starts and of ends that share it: stages ask about
+        # the spans of one stretch of text one after the other, which then cost two comparisons.
+        self._last = (0, 0, 0, 0, None)  # an empty interval: nothing kept yet
 
     def deepest(self, start: int, end: int) -> Section:
+        """The deepest section holding ``[start, end)``; it depends only on where ``start`` falls
+        among the sections' starts and ``end`` among their ends."""
+        start_lo, start_hi, end_lo, end_hi, last = self._last
+        if start_lo <= start < start_hi and end_lo < end <= end_hi:
+            return last
         if self._starts is None:
             self._starts = sorted({s.char_start for s in self.sections})
             self._ends = sorted({s.char_end for s in self.sections})
             self._in_start_order = _ascending([s.char_start for s in self.sections])
-        key = (bisect.bisect_right(self._starts, start), bisect.bisect_left(self._ends, end))
+        starts, ends = self._starts, self._ends
+        i, j = bisect.bisect_right(starts, start), bisect.bisect_left(ends, end)
+        key = (i, j)
         best = self._found.get(key)
         if best is None:
             best = self.sections[0]
@@ -91,6 +99,8 @@ class SectionLookup:
                 if end <= s.char_end and s.level >= best.level:
                     best = s
             self._found[key] = best
+        self._last = (starts[i - 1] if i else -_FAR, starts[i] if i < len(starts) else _FAR,
+                      ends[j - 1] if j else -_FAR, ends[j] if j < len(ends) else _FAR, best)
         return best
 
     def deepest_each(self, spans: list[tuple[int, int]]) -> list[Section]:
@@ -99,7 +109,9 @@ class SectionLookup:
         and ends (as paragraphs are): a section that ends before one span ends before every
         later one, so only the few sections open at a span are looked at."""
         sections = self.sections
-        if not (_ascending([s.char_start for s in sections]) and _ascending([a for a, _ in spans])
+        in_start_order = self._in_start_order if self._starts is not None else _ascending(
+            [s.char_start for s in sections])
+        if not (in_start_order and _ascending([a for a, _ in spans])
                 and _ascending([b for _, b in spans])):
             return [self.deepest(start, end) for start, end in spans]
         out = []
@@ -117,6 +129,9 @@ class SectionLookup:
                     best = s
             out.append(best)
         return out
+
+
+_FAR = float("inf")
 
 
 def _ascending(values: list[int]) -> bool:

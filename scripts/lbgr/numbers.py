@@ -41,6 +41,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .model import frozen_from
+from .regex_shortcuts import through_last_of
+
 # --- the measure words -------------------------------------------------------------------
 # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
 # grammar takes the first entry that matches at the position after the number and magnitude.
@@ -132,9 +135,8 @@ _LEVEL_ENDINGS = tuple(verb + qual for verb in ("到", "至", "为", "达", "达
 _HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
 _YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
 _CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
-# Matched up to a figure, this ends at the last clause break before it: the greedy ``.*`` runs
-# to the figure and steps back only over the words of its clause.
-_UP_TO_LAST_BREAK = re.compile("(?s).*[" + re.escape(_CLAUSE_BREAK_CHARS) + "]")
+# Matched up to a figure, this ends at the last clause break before it.
+_UP_TO_LAST_BREAK = through_last_of(_CLAUSE_BREAK_CHARS)
 
 
 @dataclass(frozen=True)
@@ -516,16 +518,11 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     else:
         value_high, norm_high = _plain(high), _number(high * factor)
         value, norm = f"{_plain(low)}-{value_high}", _number(low * factor)
-    q = _new(Quantity)  # as ``frozen_instance`` does, with the field dict written out once
-    _set_fields(q, "__dict__", {
+    return frozen_from(Quantity, {
         "start": start, "end": p, "surface": text[start:p], "value": value, "value_high": value_high,
         "scale": scale, "unit": unit, "unit_normalized": unit_norm, "qualifier": qualifier,
         "value_normalized": norm, "value_normalized_high": norm_high, "value_kind": kind,
         "number_start": num_start})
-    return q
-
-
-_new, _set_fields = object.__new__, object.__setattr__
 
 
 def _measure_word(text: str, p: int, c: str, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:

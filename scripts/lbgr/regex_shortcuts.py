@@ -131,7 +131,6 @@ def _class(items: list) -> str | None:
     return "[" + "".join(parts) + "]"
 
 
-@lru_cache(maxsize=256)
 def _skipper(regex: re.Pattern) -> re.Pattern | None:
     """A regex that finds the next place where ``regex`` matches, in far fewer steps, or None.
 
@@ -142,18 +141,14 @@ def _skipper(regex: re.Pattern) -> re.Pattern | None:
     Only a pattern that cannot match the empty string qualifies: every match then begins with one
     of those characters, and ``finditer`` resumes where the last match ended.
     """
-    if regex.flags & re.VERBOSE:
-        return None  # a comment in the pattern would swallow what follows it
+    parsed = _parsed(regex)  # no verbose comments, no empty matches
+    found = _first_items(parsed.data) if parsed is not None else None
+    if found is None or found[1] or not found[0]:
+        return None
+    first = _class(found[0])
     try:
-        parsed = _sre_parse.parse(regex.pattern, regex.flags)
-        if parsed.getwidth()[0] == 0:
-            return None  # empty matches follow rules of their own in ``finditer``
-        found = _first_items(parsed.data)
-        if found is None or found[1] or not found[0]:
-            return None
-        first = _class(found[0])
         return re.compile(f"{first}(?<=(?={regex.pattern})(?s:.))", regex.flags) if first else None
-    except (re.error, RecursionError, TypeError, ValueError):
+    except re.error:
         return None
 
 
@@ -256,7 +251,7 @@ def pattern_prefixes(regex: re.Pattern, limit: int = 64) -> list[str] | None:
     if regex.flags & re.IGNORECASE:
         return None
     try:
-        items = _sre_parse.parse(regex.pattern).data
+        items = _sre_parse.parse(regex.pattern, regex.flags).data
     except Exception:  # an unfamiliar parser: go without the shortcut
         return None
     out = [p for p, _ in _expand(items, limit)]
@@ -302,3 +297,11 @@ def _expand(items, limit: int) -> list[tuple[str, bool]]:
             return [(p, False) for p, _ in out]
         out = grown
     return out
+
+
+def through_last_of(chars: str) -> re.Pattern:
+    """A pattern whose match from a place up to a position (``pattern.match(text, pos, endpos)``)
+    ends right after the last of ``chars`` between them, and fails when there is none: the greedy
+    ``.*`` runs to ``endpos`` and steps back only over the words after that character, which is
+    far cheaper than looking for each character backwards (``rfind``) or splitting the text."""
+    return re.compile("(?s).*[" + re.escape("".join(sorted(set(chars)))) + "]")

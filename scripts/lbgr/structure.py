@@ -269,14 +269,6 @@ def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tu
     return (types.pop() if len(types) == 1 else "mixed"), elements
 
 
-def sections_and_paragraphs(report_id: str, body: str, first_line: int, end_of_sections: int,
-                            part_rows: list[dict[str, str]], title: str):
-    """The sections and paragraphs (model.Section, model.Paragraph) of one body."""
-    sections, paragraphs, _, _ = sections_and_paragraphs_with_rows(
-        report_id, body, first_line, end_of_sections, part_rows, title)
-    return sections, paragraphs
-
-
 def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int, end_of_sections: int,
                                       part_rows: list[dict[str, str]], title: str):
     """(sections, paragraphs, section rows, paragraph rows) of one body: the rows (dicts for the

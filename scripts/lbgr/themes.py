@@ -46,8 +46,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-# The parser behind ``re``, to read the fixed text a keyword pattern must start with.
 from typing import NamedTuple
 
 from .context import Context
