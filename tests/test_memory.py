@@ -24,6 +24,17 @@ def test_shared_with_forks_unfreezes_after_an_error():
     assert gc.get_freeze_count() == 0
 
 
+def test_shared_with_forks_keeps_the_callers_freeze():
+    gc.freeze()
+    try:
+        ours = gc.get_freeze_count()
+        with shared_with_forks():
+            assert gc.get_freeze_count() >= ours
+        assert gc.get_freeze_count() >= ours  # the caller's objects are still out of reach
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc and /proc")
 def test_freed_large_blocks_leave_the_process():
     """By default glibc maps the first freed 16 MiB block but then raises its threshold, so that

@@ -54,10 +54,15 @@ def shared_with_forks():
     A worker made by ``fork`` shares its parent's memory until it writes to a page, and a
     collection writes to the header of every object it visits: without this, each worker soon
     holds a private copy of most of the parent's heap (the imported libraries included). Frozen
-    objects are never visited (``gc.freeze``), in the workers or here, until the block ends."""
+    objects are never visited (``gc.freeze``), in the workers or here, until the block ends.
+
+    ``gc.unfreeze`` cannot tell one freeze from another: if the caller had frozen objects itself,
+    they (and what this block froze with them) stay frozen when it ends."""
+    callers_freeze = gc.get_freeze_count() > 0
     gc.collect()
     gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if not callers_freeze:
+            gc.unfreeze()
