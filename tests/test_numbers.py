@@ -220,3 +220,39 @@ def test_composed_quantities_are_read_back(prefix, number, scale, infix, unit, p
     expected = {"近": "under", "约": "about", "超过": "over", "逾": "over"}.get(prefix) or (
         "over" if infix else {"以上": "over", "左右": "about"}.get(postfix, "exact"))
     assert q.qualifier == expected
+
+
+# --- shortcuts agree with the plain rule they stand for -------------------------------------
+
+MARKS = ["《", "》", "“", "”", "‘", "’", "「", "」", "〔", "〕", "【", "】", '"', ",", "。", "5", "件", "字"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(MARKS), max_size=30).map("".join))
+def test_quoted_inside_agrees_with_quoted_spans(text):
+    # ``_Quoted`` answers from the marks' offsets when each mark is closed by the next; whatever
+    # the marks, its answer must be the spans' answer at every position that holds no mark.
+    from lbgr.numbers import _QUOTE_CHARS, _Quoted
+
+    spans = quoted_spans(text)
+    quoted = _Quoted(text)
+    for pos in range(len(text)):
+        if not _QUOTE_CHARS.match(text, pos):
+            assert quoted.inside(pos) == any(o < pos < c for o, c in spans), (text, pos)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["个", "工作日", "百分点", "小时", "人", "民", "次", "要", "件", "平方", "米", "公里", "天",
+                                 "然", "元", "素", "市", "场", "所", "有", "大类", "批次", "字"]), max_size=4).map("".join),
+       st.sampled_from(["ar", "cn"]))
+def test_measure_word_is_the_first_unit_written_and_not_excluded(text, token_kind):
+    # ``_measure_word`` uses one alternation; the rule it stands for is a walk through ``UNITS``.
+    from lbgr.numbers import _CN_UNITS, UNITS, _measure_word
+
+    expected = (None, None, None)
+    for word, norm, kind, not_after in UNITS:
+        if text.startswith(word) and text[len(word):len(word) + 1] not in set(not_after):
+            if not (token_kind == "cn" and word not in _CN_UNITS):
+                expected = (word, norm, kind)
+            break
+    assert _measure_word(text, 0, text[:1], token_kind) == expected

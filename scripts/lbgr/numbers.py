@@ -40,6 +40,7 @@ import bisect
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import accumulate
 
 from .model import frozen_from
 from .regex_shortcuts import through_last_of
@@ -79,11 +80,11 @@ UNITS: list[tuple[str, str, str, str]] = [
 ]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
 _UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
-# The measure words by their first character, each with the characters that must not follow it,
-# in the order of UNITS: the first that is written at a position is the grammar's choice.
-_UNITS_BY_FIRST: dict[str, list[tuple[str, frozenset[str]]]] = {}
-for _word, _, _, _not_after in UNITS:
-    _UNITS_BY_FIRST.setdefault(_word[0], []).append((_word, frozenset(_not_after)))
+# The grammar's choice of measure word at a position is the first entry of UNITS written there
+# that is not followed by one of its excluded characters: an alternation tries its branches in
+# order, so this pattern matches exactly that entry.
+_UNIT_AT = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])" if not_after else "")
+                               for word, _, _, not_after in UNITS))
 
 # Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
@@ -279,18 +280,29 @@ class _Quoted:
     """Whether a position of a text is strictly inside one of its ``quoted_spans``.
 
     The spans are found at the first question (many paragraphs have tokens but no figure that
-    gets this far) and sorted by their opening offset, with the furthest close among each
-    prefix of them: a position is inside a span iff some span opening before it closes after
-    it, so one bisection answers instead of a pass over every span.
+    gets this far). Mostly each quote mark is closed by the very next one (“…”《…》“…”): the
+    spans are then the pairs of consecutive marks, and a position that is not a mark is inside
+    one iff an odd number of marks come before it, which one bisection of the marks' offsets
+    answers. Otherwise the spans are sorted by their opening offset, with the furthest close
+    among each prefix of them: a position is inside a span iff some span opening before it
+    closes after it, so again one bisection answers instead of a pass over every span.
     """
 
-    __slots__ = ("text", "opens", "furthest_close")
+    __slots__ = ("text", "marks", "opens", "furthest_close")
 
     def __init__(self, text: str):
         self.text = text
+        self.marks: list[int] | None = None  # the offsets of the marks, when they pair up in turn
         self.opens: list[int] | None = None
 
     def _index(self) -> None:
+        # Split at the marks (kept): texts and marks alternate, and the running lengths give each
+        # mark's offset, all without a Python step per mark.
+        parts = _QUOTE_SPLIT.split(self.text)
+        if _IN_TURN.fullmatch("".join(parts[1::2])):
+            self.marks = list(accumulate(map(len, parts)))[0:-1:2]
+            self.opens = []
+            return
         spans = sorted(quoted_spans(self.text))
         self.opens = [o for o, _ in spans]
         self.furthest_close, furthest = [], -1
@@ -299,10 +311,18 @@ class _Quoted:
             self.furthest_close.append(furthest)
 
     def inside(self, pos: int) -> bool:
+        """Whether ``pos``, which holds no quote mark, is strictly inside a quoted span."""
         if self.opens is None:
             self._index()
+        if self.marks is not None:
+            return bisect.bisect_left(self.marks, pos) % 2 == 1
         i = bisect.bisect_left(self.opens, pos)  # the spans opening before ``pos``
         return i > 0 and self.furthest_close[i - 1] > pos
+
+
+# A run of quote marks each closed by the next: the pairs ``quoted_spans`` then finds.
+_IN_TURN = re.compile("(?:" + "|".join(re.escape(o + c) for o, c in [*_QUOTES.items(), ('"', '"')]) + ")*")
+_QUOTE_SPLIT = re.compile(f"({_QUOTE_CHARS.pattern})")
 
 
 def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
@@ -359,14 +379,16 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
 def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
     """The kind of the figure at ``number_start``, given the words of its clause before it."""
     m = _UP_TO_LAST_BREAK.match(text, 0, number_start)
-    lead = text[m.end() if m else 0:number_start]
-    # ``lead`` holds no line break (that is a clause break too), so its end is the only place
-    # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
-    if lead.endswith(_LEVEL_ENDINGS):
+    lead = m.end() if m else 0  # the clause's words before the figure are text[lead:number_start]
+    # Every way to a change needs a change verb, which most clauses lack: asked first, it settles
+    # most figures with one search (the conditions are independent, so the order is free).
+    if _CHANGE_VERB.search(text, lead, number_start) is None:
         return kind
-    if unit_normalized in ("%", "倍", "百分点") and _CHANGE_VERB.search(lead):
-        return "change"
-    if _CHANGE_COMPARE.search(lead) and _CHANGE_VERB.search(lead):
+    # The lead holds no line break (that is a clause break too), so its end is the only place
+    # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
+    if text.endswith(_LEVEL_ENDINGS, lead, number_start):
+        return kind
+    if unit_normalized in ("%", "倍", "百分点") or _CHANGE_COMPARE.search(text, lead, number_start):
         return "change"
     return kind
 
@@ -529,12 +551,10 @@ def _measure_word(text: str, p: int, c: str, token_kind: str) -> tuple[str, str,
     """(as written, normalised, kind) of the measure word written at ``p`` after a number of
     ``token_kind`` (``c`` is ``text[p:p + 1]``): the first entry of ``UNITS`` there that is not
     followed by one of its excluded characters and, after a Chinese numeral, one of ``_CN_UNITS``."""
-    for word, not_after in _UNITS_BY_FIRST.get(c, ()):
-        if text.startswith(word, p):
-            e = p + len(word)
-            if not not_after or text[e:e + 1] not in not_after:
-                unit, unit_norm, kind, _ = _UNIT_INDEX[word]
-                if token_kind == "cn" and unit not in _CN_UNITS:
-                    break
-                return unit, unit_norm, kind
-    return None, None, None
+    m = _UNIT_AT.match(text, p)  # the first such entry, found in one call (see ``_UNIT_AT``)
+    if m is None:
+        return None, None, None
+    unit, unit_norm, kind, _ = _UNIT_INDEX[m.group()]
+    if token_kind == "cn" and unit not in _CN_UNITS:
+        return None, None, None
+    return unit, unit_norm, kind
