@@ -120,3 +120,11 @@ def test_terms_shared_across_the_corpus(ctx, corpus):
     # Read in the reports: “谁执法谁普法” is quoted by 000, 002 (three times) and 003; “放管服” by 001–004.
     assert shared["谁执法谁普法"] == 3 and shared["放管服"] == 4
     assert shared["两件大事"] == 1
+
+
+@given(st.text(alphabet="“”「」\"甲,\n", max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_terms_are_those_of_the_pattern_for_every_kind_of_quotes(text):
+    # find_quoted drops the pairs whose opener is absent from the pattern; that must change nothing.
+    everything = re.compile("|".join(f"{re.escape(o)}[^“「\"{re.escape(c)}\\n]*{re.escape(c)}" for o, c in QUOTE_PAIRS.items()))
+    assert find_quoted(text) == [(m.start() + 1, m.end() - 1) for m in everything.finditer(text) if m.end() - m.start() > 2]
