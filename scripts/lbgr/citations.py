@@ -100,14 +100,25 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
             (stack[-1].children if stack else roots).extend(keep)
 
     # Only brackets and line breaks matter: jump from one bracket to the next instead of visiting
-    # every character. A line break only matters while a bracket is open, so only then is the
-    # stretch since the last bracket looked at for one.
-    last = 0
-    for m in _BRACKET_CHARS.finditer(text):
-        i, ch = m.start(), m.group()
-        if stack and text.find("\n", last, i) >= 0:
-            drop_all()
-        last = i
+    # every character. While no bracket is open, only a 《 can matter (nothing else opens one, and
+    # a closer closes nothing), and the search for one character is several times faster than the
+    # search for any of eight. A line break only matters while a bracket is open, so only then is
+    # the stretch since the last bracket looked at for one.
+    last = pos = 0
+    find, search = text.find, _BRACKET_CHARS.search
+    while True:
+        if stack:
+            m = search(text, pos)
+            if m is None:
+                break
+            i, ch = m.start(), m.group()
+            if text.find("\n", last, i) >= 0:
+                drop_all()
+        else:
+            i, ch = find(OUTER_OPEN, pos), OUTER_OPEN
+            if i < 0:
+                break
+        pos, last = i + 1, i
         if ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
             stack.append(_Node(ch, i + 1))
         elif stack and ch in _CLOSERS:
@@ -207,6 +218,8 @@ class CitationRules:
             self.scope_by_evidence.setdefault(evidence, []).append((scope, pattern))
         # Whether any province's name occurs in a title, in one search instead of one per name.
         self.province_name = re.compile("|".join(map(re.escape, self.provinces))) if self.provinces else None
+        # The nearest-verb search in one pass, for drafts and for other titles (see ``_last_verb``).
+        self.last_verb = {is_draft: _last_verb(self.verbs, is_draft) for is_draft in (False, True)}
 
     @classmethod
     def from_context(cls, ctx: Context) -> CitationRules:
@@ -242,6 +255,29 @@ class CitationRules:
             if pattern.search(stem):
                 return code, default_scope
         return "other", ""
+
+
+def _last_verb(verbs: list[Verb], is_draft: bool) -> tuple[re.Pattern, dict[str, Verb]] | None:
+    """(a pattern, the verb of each of its matches) that find, in a clause written backwards,
+    the verb ``_nearest_verb`` looks for, or None when this cannot be done.
+
+    The verb nearest a title is the one that ends last (the longest of those that end there).
+    Written backwards it begins first, so it is the first match of the verbs written backwards,
+    longest first. A verb followed by 的 is skipped, and so is every verb ending where it ends:
+    the search goes on from the next place. It finds what a search for each verb finds, each
+    occurrence of it, only when no verb overlaps itself (say, 啊啊 in 啊啊啊, where a search for
+    it finds the first two characters and the backward search the last two), which is checked.
+    """
+    texts: dict[str, Verb] = {}
+    for v in verbs:
+        if not v.verb or any(v.verb[:k] == v.verb[-k:] for k in range(1, len(v.verb))):
+            return None
+        if is_draft or not v.requires_draft:
+            texts.setdefault(v.verb[::-1], v)  # the first in order wins a tie, as in the loop
+    if not texts:
+        return None
+    backwards = sorted(texts, key=lambda t: (-len(t), t))
+    return re.compile("|".join(map(re.escape, backwards))), texts
 
 
 def _truthy(value: str) -> bool:
@@ -296,6 +332,17 @@ def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | 
 
 
 def _nearest_verb(clause: str, rules: CitationRules, is_draft: bool) -> Verb | None:
+    last_verb = rules.last_verb[bool(is_draft)]
+    if last_verb is not None:
+        pattern, verb_of = last_verb
+        backwards = clause[::-1]
+        m = pattern.search(backwards)
+        while m is not None:
+            at = m.start()
+            if at == 0 or backwards[at - 1] != "的":
+                return verb_of[m.group()]
+            m = pattern.search(backwards, at + 1)
+        return None
     best: tuple[int, int, Verb] | None = None
     for verb in rules.verbs:
         if (verb.requires_draft and not is_draft) or verb.verb not in clause:
