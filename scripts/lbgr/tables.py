@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -137,7 +138,9 @@ def _csv_rows_by_column(resource: str, rows: list[dict]) -> str | None:
     except Exception:  # noqa: BLE001 - a missing key, a refused value, a cell left to the csv module
         return None
     # Converters may return lazy maps, but only over values that cannot fail to convert.
-    return "\n".join(map(",".join, zip(*columns))) + "\n"
+    lines = list(map(",".join, zip(*columns)))
+    lines.append("")  # the last line's end, without copying the whole text once more
+    return "\n".join(lines)
 
 
 class _LeftToCsvModule(Exception):
@@ -179,12 +182,27 @@ def _column_plan(resource: str):
     from operator import itemgetter
 
     fields = table_schema(resource)["fields"]
-    names = [f["name"] for f in fields]
+    # Interned like the rows' keys (literals in the code), so a lookup matches on identity
+    # instead of comparing the strings.
+    names = [sys.intern(f["name"]) for f in fields]
     getter = itemgetter(*names) if len(names) > 1 else None
     return getter, [_COLUMN_OF_TYPE[f["type"]] for f in fields], len(names)
 
 
 def _string_column(values: tuple):
+    # The common column: str only, nothing to quote. Joining it is the check of both, at C
+    # speed: join refuses anything but a str, and the joined text is scanned once. (A str
+    # subclass is joined, and written by the csv module, as its own characters.)
+    try:
+        joined = "".join(values)
+    except TypeError:
+        return _typed_string_column(values)
+    if "," in joined or '"' in joined or "\n" in joined or "\r" in joined:
+        return _typed_string_column(values)
+    return values
+
+
+def _typed_string_column(values: tuple):
     kinds = set(map(type, values))
     if kinds == {str}:
         return _quoted(values)
@@ -199,7 +217,7 @@ def _string_column(values: tuple):
 def _integer_column(values: tuple):
     kinds = set(map(type, values))
     if kinds == {int}:  # bool is its own type, so True does not pass for 1 here
-        return map(str, values)
+        return map(repr, values)  # = str for an exact int, and a cheaper call
     if kinds <= {int, type(None)}:
         return ["" if v is None else str(v) for v in values]
     return list(map(_integer_cell, values))
