@@ -255,4 +255,4 @@ def test_measure_word_is_the_first_unit_written_and_not_excluded(text, token_kin
             if not (token_kind == "cn" and word not in _CN_UNITS):
                 expected = (word, norm, kind)
             break
-    assert _measure_word(text, 0, text[:1], token_kind) == expected
+    assert _measure_word(text, 0, token_kind) == expected

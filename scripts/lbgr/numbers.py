@@ -456,7 +456,7 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     if token_kind != "pct" and c in _PLAIN_UNIT_FIRST:
         # Most figures are a number and a measure word (244件), with no range, qualifier or
         # magnitude between them: the measure word is looked up at once.
-        unit, unit_norm, kind = _measure_word(text, p, c, token_kind)
+        unit, unit_norm, kind = _measure_word(text, p, token_kind)
         if unit is None:
             return None
     else:
@@ -494,7 +494,7 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
                 unit, unit_norm, kind = "成", "%", "percent"
                 factor = 10
             else:
-                unit, unit_norm, kind = _measure_word(text, p, c, token_kind)
+                unit, unit_norm, kind = _measure_word(text, p, token_kind)
                 if unit is None:
                     return None
     unit_pos = p
@@ -547,9 +547,9 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
         "number_start": num_start})
 
 
-def _measure_word(text: str, p: int, c: str, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:
+def _measure_word(text: str, p: int, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:
     """(as written, normalised, kind) of the measure word written at ``p`` after a number of
-    ``token_kind`` (``c`` is ``text[p:p + 1]``): the first entry of ``UNITS`` there that is not
+    ``token_kind``: the first entry of ``UNITS`` there that is not
     followed by one of its excluded characters and, after a Chinese numeral, one of ``_CN_UNITS``."""
     m = _UNIT_AT.match(text, p)  # the first such entry, found in one call (see ``_UNIT_AT``)
     if m is None:

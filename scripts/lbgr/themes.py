@@ -219,17 +219,15 @@ class PatternPrefilter:
         for k, ps in enumerate(prefixes):
             for p in ps or ():
                 owners.setdefault(p, []).append(k)
-        # For each prefix: (length, exact patterns, other patterns) of itself and of every prefix
-        # it begins with.
-        self.found_at = {p: [(len(q), [k for k in owners[q] if exact[k]], [k for k in owners[q] if not exact[k]])
-                             for q in owners if p.startswith(q)]
-                         for p in owners}
+        # For each prefix, by its index in the trie (the order of ``owners``): (length, exact
+        # patterns, other patterns) of itself and of every prefix it begins with.
+        self.found_at = [[(len(q), [k for k in owners[q] if exact[k]], [k for k in owners[q] if not exact[k]])
+                          for q in owners if p.startswith(q)]
+                         for p in owners]
         # An exact pattern whose text can overlap itself (阿阿 in 阿阿阿) matches, like ``finditer``,
         # only where its previous match has ended.
         self.self_overlapping = {k for k, ps in enumerate(prefixes) if exact[k] and ps and _has_border(ps[0])}
         self._trie = _PrefixTrie(list(owners))
-        # For each prefix (by its index in the trie), what ``found_at`` holds for it.
-        self._found_at_id = [self.found_at[p] for p in owners]
 
     def scan(self, text: str, spans: list[tuple[int, int]]
              ) -> tuple[list[tuple[int, int, int, int]], dict[tuple[int, int], list[int]]]:
@@ -239,7 +237,7 @@ class PatternPrefilter:
         where those prefixes begin (in no particular order, perhaps repeated)."""
         found: list[tuple[int, int, int, int]] = []
         begins: dict[tuple[int, int], list[int]] = {}
-        found_at, self_overlapping = self._found_at_id, self.self_overlapping
+        found_at, self_overlapping = self.found_at, self.self_overlapping
         busy_until: dict[tuple[int, int], int] = {}
         last = len(spans) - 1
         i = 0
