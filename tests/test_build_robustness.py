@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lbgr.add import AddError, add_report
-from lbgr.build import EXIT_OK, EXIT_USAGE, build
+from lbgr.build import EXIT_FAILED, EXIT_OK, EXIT_USAGE, build
 from lbgr.cli import main
 from lbgr.install import JOURNAL, install_paths, recover
 from lbgr.manifest import read_manifest
@@ -111,3 +111,22 @@ def test_usage_errors_have_their_own_exit_status(tmp_path):
     (tmp_path / "emptydir").mkdir()
     assert main(["build", "--raw", str(tmp_path / "emptydir"), "--out", str(tmp_path / "o")]) == EXIT_USAGE
     assert main(["no-such-command"]) == EXIT_USAGE
+
+
+def test_a_one_job_build_with_one_validation_job_starts_no_worker_process(tmp_path, monkeypatch):
+    """The benchmark's one-core figures are only one core's if nothing forks a pool; by default
+    the validation still uses a pool (it pays off even for a small package)."""
+    import concurrent.futures
+
+    class NoPool:
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("a process pool was started")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    lines: list[str] = []
+    assert build(RAW, tmp_path / "one", jobs=1, validation_jobs=1, echo=lines.append, cache_dir=False) == EXIT_OK
+    assert any("package written" in line for line in lines)
+    assert validate_package(tmp_path / "one", jobs=1).ok
+    lines.clear()
+    assert build(RAW, tmp_path / "default", jobs=1, echo=lines.append, cache_dir=False) == EXIT_FAILED
+    assert any("a process pool was started" in line for line in lines)

@@ -382,8 +382,11 @@ def default_cache_dir(out_dir: Path, in_place: bool) -> Path:
 
 
 def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, echo=print,
-          stats: dict | None = None, cache_dir: Path | None | bool = True) -> int:
-    """Build the package; ``stats``, if given, receives stage timings (for the benchmark)."""
+          stats: dict | None = None, cache_dir: Path | None | bool = True, validation_jobs: int | None = None) -> int:
+    """Build the package; ``stats``, if given, receives stage timings (for the benchmark).
+
+    ``jobs``: worker processes of the per-report stages. ``validation_jobs``: those of the
+    validation; by default one per core (up to two), which pays off even for a small package."""
     stats = {} if stats is None else stats
     t_start = time.perf_counter()
     map_large_blocks()
@@ -423,7 +426,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     try:
         spool = Spool(ResultCache(cache_dir, env_key) if cache_dir else None, scratch)
         return _build(raw_dir, out_dir, in_place, ctx, manifest, files, spool, jobs, echo, stats, t_start,
-                      stamp_file, stamp)
+                      stamp_file, stamp, validation_jobs)
     except Exception as exc:  # e.g. a full disk while spooling: the package must stay as it was
         echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")
         echo(traceback.format_exc(limit=4))
@@ -433,7 +436,8 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
 
 
 def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest: dict, files: list[Path],
-           spool: Spool, jobs: int, echo, stats: dict, t_start: float, stamp_file: Path | None, stamp: str) -> int:
+           spool: Spool, jobs: int, echo, stats: dict, t_start: float, stamp_file: Path | None, stamp: str,
+           validation_jobs: int | None = None) -> int:
     summaries = _process_all(files, manifest, ctx, jobs, spool, stats)
     t_processed = time.perf_counter()
     stage_seconds: dict[str, float] = defaultdict(float)
@@ -441,6 +445,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         for stage, sec in o.seconds.items():
             stage_seconds[stage] += sec
     stats.update({"files": len(files), "bytes_in": sum(p.stat().st_size for p in files), "jobs": jobs,
+                  "validation_jobs": validation_jobs,
                   "stage_cpu_seconds": dict(stage_seconds), "wall_seconds": {"process": t_processed - t_start}})
     present = {p.name for p in files}
     for name in sorted(set(manifest) - present):
@@ -479,7 +484,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
                                 seconds=write_seconds)
         t1 = time.perf_counter()
         validation_cache = spool.cache.folder / "validation" if spool.cache is not None else None
-        validation = validate_package(tmp, cache_dir=validation_cache)
+        validation = validate_package(tmp, cache_dir=validation_cache, jobs=validation_jobs)
         stats["validation_pieces"] = validation.pieces
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
