@@ -116,3 +116,46 @@ def test_a_failure_while_spooling_fails_the_build_and_keeps_the_package(tmp_path
     assert any("No space left on device" in line for line in lines)
     assert _tables(out) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith((".spool-", ".build-"))]
+
+
+def _files(out: Path, sub: str) -> dict[str, Path]:
+    return {p.name: p for p in sorted((out / sub).glob("*.txt"))}
+
+
+def test_a_rebuild_links_unchanged_bodies_and_raw_copies_and_writes_changed_ones(tmp_path, names):
+    raw = _raw_subset(tmp_path / "raw", names)
+    out = tmp_path / "pkg"
+    assert build(raw, out, echo=quiet) == EXIT_OK
+    inode = {(sub, n): p.stat().st_ino for sub in ("data/bodies", "data/raw") for n, p in _files(out, sub).items()}
+    old_bodies = {n: p.read_bytes() for n, p in _files(out, "data/bodies").items()}
+    assert len(inode) == 2 * len(names)
+
+    # One report changes (a paragraph added); the previous package's copy of another raw file
+    # is overwritten in place with as many bytes, so it is no longer a copy of its raw file.
+    changed, edited = names[0], names[1]
+    with open(raw / changed, "a", encoding="utf-8") as fh:
+        fh.write("\n另外，全年共办理行政复议案件12件，均已依法审结。\n")
+    size = (out / "data" / "raw" / edited).stat().st_size
+    (out / "data" / "raw" / edited).write_bytes(b"x" * size)
+
+    stats: dict = {}
+    assert build(raw, out, echo=quiet, stats=stats) == EXIT_OK
+    assert stats["processed"] == 1
+    raws = _files(out, "data/raw")
+    for name in names:
+        assert raws[name].read_bytes() == (raw / name).read_bytes()
+        assert (raws[name].stat().st_ino == inode[("data/raw", name)]) == (name not in (changed, edited))
+    # Bodies: the changed report's is written anew, the others are the same files as before.
+    bodies = _files(out, "data/bodies")
+    assert len(bodies) == len(names)
+    relinked = {n for n, p in bodies.items() if p.stat().st_ino == inode.get(("data/bodies", n))}
+    unchanged = {n for n, p in bodies.items() if old_bodies.get(n) == p.read_bytes()}
+    assert relinked == unchanged and len(unchanged) == len(names) - 1
+
+    # The package is the one a build from scratch makes.
+    scratch = tmp_path / "scratch"
+    assert build(raw, scratch, echo=quiet, cache_dir=False) == EXIT_OK
+    for sub in ("data/bodies", "data/raw", "data/tables"):
+        mine = {p.name: p.read_bytes() for p in sorted((out / sub).iterdir())}
+        theirs = {p.name: p.read_bytes() for p in sorted((scratch / sub).iterdir())}
+        assert mine == theirs

@@ -6,6 +6,7 @@ accepted ones is written and valid); 2 usage error; 3 the build failed and nothi
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -240,8 +241,9 @@ def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: S
     return summaries
 
 
-def _write_tables(tmp: Path, accepted: list[FileSummary], specs: dict) -> dict[str, int]:
-    """Each table, and each body file, written by concatenating the fragments in report-ID order."""
+def _write_tables(tmp: Path, accepted: list[FileSummary], specs: dict, previous: Path | None = None) -> dict[str, int]:
+    """Each table, and each body file, written by concatenating the fragments in report-ID order.
+    A body that the package in ``previous`` already holds, unchanged, is linked from there."""
     cross = [(name, st, st.combine(s.cross.get(name) for s in accepted)) for name, st in stages.CROSS_REPORT_STAGES]
     names = [n for n, spec in specs.items() if spec["path"].startswith(paths.TABLES_DIR)]
     counts = dict.fromkeys(names, 0)
@@ -253,7 +255,11 @@ def _write_tables(tmp: Path, accepted: list[FileSummary], specs: dict) -> dict[s
             fh.write(csv_header(n))
         for s in accepted:
             frag = fragments.read_fragment(s.fragment)
-            (tmp / paths.BODIES_DIR / f"{s.verdict.report_id}.txt").write_text(frag.body, encoding="utf-8")
+            name = f"{s.verdict.report_id}.txt"
+            reused = previous is not None and _link_if_same(previous / paths.BODIES_DIR / name, frag.body,
+                                                            tmp / paths.BODIES_DIR / name)
+            if not reused:
+                (tmp / paths.BODIES_DIR / name).write_text(frag.body, encoding="utf-8")
             for n, text in frag.csv.items():
                 if n not in handles:
                     raise ValueError(f"a stage made rows of '{n}', which schemas/resources does not define")
@@ -305,16 +311,53 @@ def _write_parquet(tmp: Path, specs: dict) -> None:
                 writer.write_table(pa.concat_tables(pending))
 
 
+def _link_if_same(old: Path, text: str, new: Path) -> bool:
+    """Hard-link ``old`` at ``new`` if it holds exactly ``text`` (as UTF-8); whether it did.
+    Reading a small file costs far less than creating one, and the old package goes anyway."""
+    data = text.encode("utf-8")
+    try:
+        if old.is_symlink() or old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        os.link(old, new)
+    except OSError:  # no such file, another file system, a file system without links
+        return False
+    return True
+
+
+def _previous_manifest(previous: Path | None) -> dict:
+    """The manifest rows of the package being replaced; none if it has no readable one."""
+    try:
+        return read_manifest(previous / paths.RAW_DIR / paths.MANIFEST_NAME) if previous is not None else {}
+    except (OSError, ValueError, UnicodeDecodeError, csv.Error):
+        return {}
+
+
+def _link_copy(src: Path, old_copy: Path, new: Path) -> bool:
+    """Hard-link the previous package's copy of the raw file ``src`` at ``new`` if it is still
+    that copy (same size and modification time, which copy2 keeps; the caller has checked that
+    the manifest's checksum did not change); whether it did."""
+    try:
+        a, b = src.stat(), old_copy.stat()
+        if (a.st_size, a.st_mtime_ns) != (b.st_size, b.st_mtime_ns) or old_copy.is_symlink():
+            return False
+        os.link(old_copy, new)
+    except OSError:
+        return False
+    return True
+
+
 PARQUET_CHUNK_ROWS = 20_000
 
 
 def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: list[FileSummary], ctx: Context,
-                   copy_inputs: bool, seconds: dict | None = None) -> dict:
+                   copy_inputs: bool, seconds: dict | None = None, previous: Path | None = None) -> dict:
+    """The package in ``tmp``; ``previous``: the package it will replace, whose unchanged files
+    (bodies, copies of raw files) are linked instead of written again."""
     seconds = {} if seconds is None else seconds
     accepted = sorted((s for s in summaries if s.accepted), key=lambda s: s.verdict.report_id)
     specs = load_resources()
     t0 = time.perf_counter()
-    counts = _write_tables(tmp, accepted, specs)
+    counts = _write_tables(tmp, accepted, specs, previous)
     t1 = time.perf_counter()
     _write_parquet(tmp, specs)
     release_memory()
@@ -324,9 +367,13 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: lis
     raw_out = tmp / paths.RAW_DIR
     raw_out.mkdir(parents=True, exist_ok=True)
     if copy_inputs:
-        for name in manifest_rows:
+        before = _previous_manifest(previous)
+        for name, row in manifest_rows.items():
             if (raw_dir / name).exists():
-                shutil.copy2(raw_dir / name, raw_out / name)
+                old = before.get(name, {})
+                same = old.get("source_sha256") and old.get("source_sha256") == row.get("source_sha256")
+                if not (same and _link_copy(raw_dir / name, previous / paths.RAW_DIR / name, raw_out / name)):
+                    shutil.copy2(raw_dir / name, raw_out / name)
     shutil.copytree(ctx.codebooks_dir, tmp / "data" / "codebooks")
     shutil.copytree(ctx.reference_dir, tmp / "data" / "reference")
     write_manifest(raw_out / "sources.csv", manifest_rows)
@@ -481,7 +528,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         t0 = time.perf_counter()
         write_seconds: dict[str, float] = {}
         counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
-                                seconds=write_seconds)
+                                seconds=write_seconds, previous=out_dir if out_dir.is_dir() else None)
         t1 = time.perf_counter()
         validation_cache = spool.cache.folder / "validation" if spool.cache is not None else None
         validation = validate_package(tmp, cache_dir=validation_cache, jobs=validation_jobs)
