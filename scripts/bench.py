@@ -384,7 +384,7 @@ def _rss_pss_kib(pid: int) -> tuple[int, int]:
 
 
 class TreeMemory(threading.Thread):
-    """Peak of the summed RSS and PSS of a process and its descendants, sampled every ``interval`` s.
+    """Peak of the summed RSS and PSS of a process and its descendants, sampled at most every ``interval`` s.
 
     RSS counts pages shared by forked workers once per process; PSS shares them out, so the PSS
     sum is the tree's real footprint."""
@@ -397,8 +397,14 @@ class TreeMemory(threading.Thread):
         self.stop = threading.Event()
         self.available = os.path.isdir("/proc")
 
+    # Reading smaps_rollup walks a process's page tables (about 10 ms for 800 MB), CPU that the
+    # build's workers would otherwise have: a sample waits at least this many times as long as
+    # the last one took, so that sampling costs at most ~2% of one core.
+    WAIT_FACTOR = 50
+
     def run(self) -> None:
         while self.available and not self.stop.is_set():
+            t0 = time.perf_counter()
             pids = _tree(self.pid)
             rss = pss = 0
             for pid in pids:
@@ -408,7 +414,7 @@ class TreeMemory(threading.Thread):
             self.peak_pss_kib = max(self.peak_pss_kib, pss)
             self.samples.append((time.time(), pss))
             self.max_procs = max(self.max_procs, len(pids))
-            self.stop.wait(self.interval)
+            self.stop.wait(max(self.interval, self.WAIT_FACTOR * (time.perf_counter() - t0)))
 
 
 def run_child(args: list[str], result: Path) -> tuple[dict, dict]:
@@ -693,7 +699,8 @@ def print_tables(scales: list[dict], rebuild: dict | None, summary: dict, log) -
         "division of the same level and suffix, reported year and the next → another year in 2016–2025, counts + 1…9); "
         "no two files share a place and year. Each build runs in a fresh process with the result cache off.")
     log("Peak memory: 'largest process' = max ru_maxrss (getrusage) of the build process and of its workers; "
-        "'tree PSS' = peak of the summed PSS of the build process and its workers, sampled every 0.1 s "
+        "'tree PSS' = peak of the summed PSS of the build process and its workers, sampled every 0.1 s, or less "
+        "often where a sample takes longer than 2 ms (at most ~2% of one core) "
         "(shared pages counted once).")
     head = (f"{'scale':>6} {'files':>6} {'MB':>6} {'jobs':>4} {'total s':>8} {'rep/s':>7} {'MB/s':>6} "
             f"{'maxRSS':>7} {'treePSS':>7} {'process':>8} {'dedupe':>7} {'write':>7} {'valid.':>7} {'val.pd':>7} "
