@@ -31,6 +31,7 @@ from functools import lru_cache
 from .context import Context
 from .divisions import short_name
 from .model import ReportDoc, frozen_instance
+from .regex_shortcuts import can_overlap_itself
 
 OUTER_OPEN, OUTER_CLOSE = "《", "》"
 # Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
@@ -270,7 +271,7 @@ def _last_verb(verbs: list[Verb], is_draft: bool) -> tuple[re.Pattern, dict[str,
     """
     texts: dict[str, Verb] = {}
     for v in verbs:
-        if not v.verb or any(v.verb[:k] == v.verb[-k:] for k in range(1, len(v.verb))):
+        if not v.verb or can_overlap_itself(v.verb):
             return None
         if is_draft or not v.requires_draft:
             texts.setdefault(v.verb[::-1], v)  # the first in order wins a tie, as in the loop

@@ -305,3 +305,9 @@ def through_last_of(chars: str) -> re.Pattern:
     ``.*`` runs to ``endpos`` and steps back only over the words after that character, which is
     far cheaper than looking for each character backwards (``rfind``) or splitting the text."""
     return re.compile("(?s).*[" + re.escape("".join(sorted(set(chars)))) + "]")
+
+
+def can_overlap_itself(word: str) -> bool:
+    """Whether two occurrences of ``word`` can overlap (阿阿 in 阿阿阿): whether a proper prefix
+    of it is also its suffix. ``finditer`` then finds only the first of two overlapping ones."""
+    return any(word[:j] == word[-j:] for j in range(1, len(word)))

@@ -52,7 +52,7 @@ import numpy as np
 
 from .context import Context
 from .model import Paragraph, ReportDoc, Section
-from .regex_shortcuts import min_width, pattern_prefixes
+from .regex_shortcuts import can_overlap_itself, min_width, pattern_prefixes
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -208,8 +208,9 @@ class PatternPrefilter:
     Every match of a pattern starts with one of its prefixes (``pattern_prefixes``), so a pattern can
     match inside a stretch only where one of its prefixes lies wholly inside it. One walk of a trie
     of all prefixes (``_PrefixTrie``) finds the longest prefix at each place (prefixes that overlap
-    are all found); the shorter prefixes found there are its own beginnings. A pattern marked *exact* matches nothing but its one prefix (a plain keyword),
-    so the places of that prefix are its matches. Patterns without prefixes (``always``) can
+    are all found); the shorter prefixes found there are its own beginnings. A pattern marked
+    *exact* matches nothing but its one prefix (a plain keyword), so the places of that prefix are
+    its matches. Patterns without prefixes (``always``) can
     match anywhere.
     """
 
@@ -226,7 +227,7 @@ class PatternPrefilter:
                          for p in owners]
         # An exact pattern whose text can overlap itself (阿阿 in 阿阿阿) matches, like ``finditer``,
         # only where its previous match has ended.
-        self.self_overlapping = {k for k, ps in enumerate(prefixes) if exact[k] and ps and _has_border(ps[0])}
+        self.self_overlapping = {k for k, ps in enumerate(prefixes) if exact[k] and ps and can_overlap_itself(ps[0])}
         self._trie = _PrefixTrie(list(owners))
 
     def scan(self, text: str, spans: list[tuple[int, int]]
@@ -299,12 +300,10 @@ class _PrefixTrie:
         # A state is (trie node + 1) * width, so that state + character class indexes the step
         # table; state 0 is the walk's end.
         step = np.zeros((len(children) + 1) * width, np.intp)
-        first = np.zeros(self._limit + 1, np.intp)  # the state after a place's first character
         for node, kids in enumerate(children):
             for c, kid in kids.items():
                 step[(node + 1) * width + char_class[ord(c)]] = (kid + 1) * width
-                if node == 0:
-                    first[ord(c)] = (kid + 1) * width
+        first = step.take(width + char_class)  # by code: the state after a place's first character
         ends = np.full((len(children) + 1) * width, -1, np.intp)  # state -> word ending there, or -1
         ends[np.arange(1, len(children) + 1) * width] = word_at
         self._char_class, self._step, self._first, self._ends = char_class, step, first, ends
@@ -334,11 +333,6 @@ class _PrefixTrie:
         # Walks go one step deeper at a time, so a later word at the same place is longer.
         longest = dict(zip(np.concatenate(places).take(ended).tolist(), words.take(ended).tolist()))
         return sorted(longest.items())
-
-
-def _has_border(word: str) -> bool:
-    """Whether ``word`` has a proper prefix that is also its suffix, so two of it can overlap."""
-    return any(word[:j] == word[-j:] for j in range(1, len(word)))
 
 
 LEAD_PHRASE_MAX = 25
