@@ -14,6 +14,7 @@ import pytest
 
 from lbgr import build as build_mod
 from lbgr.build import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, build
+from lbgr.environment import versions
 from lbgr.schema_registry import load_fields, load_resources, schema_json
 from lbgr.validate import validate_package
 
@@ -49,7 +50,15 @@ def test_committed_data_equals_a_fresh_build(fresh):
             committed = _files(ROOT, rel)
         assert fresh_files == committed, f"{rel}: files differ; run `nox -s build` and commit"
         for f in fresh_files:
+            if f == "build_report.json":
+                continue
             assert filecmp.cmp(fresh / f, ROOT / f, shallow=False), f"{f} differs from a fresh build; run `nox -s build`"
+    # The build report also records the versions that made it: those of this environment in the
+    # fresh build, the locked ones in the committed package (tests/test_environment.py).
+    made, committed = (json.loads((base / "build_report.json").read_text(encoding="utf-8")) for base in (fresh, ROOT))
+    assert made.pop("environment") == versions()
+    committed.pop("environment")
+    assert made == committed, "build_report.json differs from a fresh build; run `nox -s build`"
 
 
 def test_two_builds_are_byte_identical(fresh, tmp_path):

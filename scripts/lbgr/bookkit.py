@@ -141,7 +141,12 @@ def use_cjk_font() -> str:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titlesize": 12,
-        "axes.titleweight": "bold",
+        # mplfonts ships the regular weight only: asking for bold makes matplotlib >= 3.11 warn
+        # on stderr (findfont), which the book rightly treats as an error.
+        "axes.titleweight": "normal",
+        "axes.labelweight": "normal",
+        "figure.titleweight": "normal",
+        "font.weight": "normal",
     })
     return name
 

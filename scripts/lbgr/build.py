@@ -24,6 +24,7 @@ from .cache import ResultCache, build_stamp, environment_key, package_intact
 from .context import Context
 from .decode import DecodeError, decode_file
 from .dedupe import find_duplicates, group_key
+from .environment import versions
 from .fragments import FileSummary, Fragment, Verdict
 from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
@@ -545,6 +546,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
             "rows": counts,
             "files": [v.as_dict() for v in verdicts],
             "validation_warnings": validation.warnings,
+            "environment": versions(),
         }
         (tmp / "build_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         if not validation.ok:

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from . import paths
+from .environment import versions
 from .fragments import read_summary
 
 
@@ -28,8 +29,8 @@ def _hash_tree(root: Path, pattern: str) -> str:
 
 
 def environment_key(codebooks: Path, reference: Path) -> str:
-    """Hash of the code, schemas, codebooks and reference data a build depends on."""
-    parts = [_hash_tree(Path(__file__).parent, "*.py"), _hash_tree(paths.SCHEMAS, "*.yaml"),
+    """Hash of the code, schemas, codebooks, reference data and library versions a build depends on."""
+    parts = [json.dumps(versions(), sort_keys=True), _hash_tree(Path(__file__).parent, "*.py"), _hash_tree(paths.SCHEMAS, "*.yaml"),
              _hash_tree(codebooks, "*"), _hash_tree(reference, "*")]
     return hashlib.sha256("".join(parts).encode()).hexdigest()
 
