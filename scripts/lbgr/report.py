@@ -130,7 +130,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
     if not body_lines:
         raise ReportRejected("the file holds only page furniture, no report text")
     body = "\n".join(body_lines)
-    meta = read_metadata(body_lines)
+    meta = read_metadata(body_lines, furniture.meta.get("page_title", ""))
     warnings = list(meta.warnings)
     if converted:
         warnings.append("written in traditional characters: converted to simplified (OpenCC t2s) for parsing")
@@ -163,6 +163,13 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         warnings.append("no headings found (一、 / (一) / 一是): sections hold only the whole document")
 
     publish_date = furniture.meta.get("publish_date")
+    if publish_date is None and meta.title_date:
+        publish_date = meta.title_date
+        warnings.append("publication date read from the date printed after the title")
+    elif furniture.meta.get("publish_date_source") == "成文日期":
+        warnings.append("no publication date on the page: the date written (成文日期) is used")
+    elif furniture.meta.get("publish_date_source") == "date line under the title":
+        warnings.append("publication date read from an unlabelled date line under the title")
     on_time = None
     if publish_date:
         on_time = dt.date.fromisoformat(publish_date) <= dt.date(meta.report_year + 1, 3, 31)
