@@ -18,7 +18,7 @@ from .furniture import split_furniture
 from .metadata import read_metadata, self_reference_suffix
 from .model import ReportDoc
 from .normalize import normalize_lines
-from .repair import remove_noise_lines, to_simplified
+from .repair import remove_noise_lines, remove_pinyin, to_simplified
 from .structure import sections_and_paragraphs_with_rows
 
 ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
@@ -118,6 +118,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
                  with_digest: bool = False, source_format: str = "txt", source_encoding: str = "") -> ReportResult:
     """Process one decoded report. ``with_digest`` forces the body digest into the report ID
     (the build asks for it when two different reports would otherwise share an ID)."""
+    text, n_pinyin = remove_pinyin(text)
     text, converted = to_simplified(text)
     lines = normalize_lines(text)
     if not lines:
@@ -134,6 +135,8 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
     warnings = list(meta.warnings)
     if converted:
         warnings.append("written in traditional characters: converted to simplified (OpenCC t2s) for parsing")
+    if n_pinyin:
+        warnings.append(f"removed {n_pinyin} pinyin syllable(s) in brackets inserted after characters (區(qū))")
     if noise:
         warnings.append(f"removed {len(noise)} watermark, page-number or repeated banner line(s), e.g. '{noise[0][:30]}'")
     guard = classify_document(meta.title, body)
