@@ -100,7 +100,7 @@ def classify_line(line: str, rules: FurnitureRules) -> str | None:
     """The furniture kind of a line, or None if it is not furniture."""
     if len(line) > 200 or line.endswith("。"):
         return None
-    if parse_labelled(line, rules) is not None:
+    if parse_labelled(line, rules) is not None or parse_labelled(leading_date(line)[1], rules) is not None:
         return "metadata"
     for kind, pattern in rules.line_patterns:
         if pattern.search(line):
@@ -153,7 +153,10 @@ def split_furniture(lines: list[str], rules: FurnitureRules) -> tuple[list[str],
         (furn.header if i < first_prose else furn.footer).append(line)
         if kind != "metadata":
             continue
-        pairs = parse_labelled(line, rules) or []
+        first_date, rest = leading_date(line)
+        if first_date and not (rules.stale and rules.stale.search(line)):
+            bare_dates.append(first_date)
+        pairs = parse_labelled(rest, rules) or []
         if i in carried:
             pairs[-1] = (pairs[-1][0], carried[i])
         for label, value in pairs:
@@ -189,8 +192,19 @@ def split_furniture(lines: list[str], rules: FurnitureRules) -> tuple[list[str],
 
 
 _TIME = r"(?:\s*\d{1,2}(?::\d{1,2}){1,2}|\s*\d{1,2}时(?:\d{1,2}分)?(?:\d{1,2}秒)?)?"
-_BARE_DATE = re.compile(r"^[•·\-*|\s]*[(（]?(?P<date>\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)" + _TIME
+_BARE_DATE = re.compile(r"^[•·\-*|\s]*(?:[\u4e00-\u9fff]{2,20}\s+)?[(（]?(?P<date>\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)" + _TIME
                         + r"[)）]?(?:\s+\S{1,20})?$")
+
+
+_LEADING_DATE = re.compile(r"^[•·\-*|\s]*(?P<date>\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)" + _TIME + r"\s+")
+
+
+def leading_date(line: str) -> tuple[str | None, str]:
+    """(ISO date, rest) of a header line that opens with a date before its labels
+    (2023-03-27 17:05 来源: 某某网), else (None, line)."""
+    m = _LEADING_DATE.match(line)
+    iso = find_date(m.group("date")) if m else None
+    return (iso, line[m.end():]) if iso else (None, line)
 
 
 def bare_date(line: str) -> str | None:

@@ -21,13 +21,17 @@ _TITLE_LEAD = re.compile(r"^[•·\-*#|>\s]+")
 _TITLE_BRACKET = re.compile(r"^[【\[]([^】\]]{1,12})[】\]]\s*")  # 【2022年】 before the title
 _TITLE_DATE = re.compile(r"\s*[(（]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*[)）]\s*$")
 _TITLE_END = re.compile(r"(?:报告|情况|总结)$")
+_ORGAN_LINE = re.compile(r"^[\u4e00-\u9fff ]{2,40}$")  # a line of organ names only
+# A document number or a site name before the title: 某政发〔2019〕35号《…》, 某某网站-…
+_TITLE_PREFIX = re.compile(r"^[\u4e00-\u9fff]{1,8}〔\d{4}〕\d+号\s*|^.{2,30}?(?:网站|网|门户)\s*[-_|]\s*")
 _PUNCT = re.compile(r"[。,，;；:：!！?？]")
 _ORGAN = re.compile(r"(人民政府|政府|党委|[省市区县州旗盟]委|委员会|局|厅|办公室|办|中心|署|院|部)$")
 _ORGAN_ANYWHERE = re.compile(r"人民政府|政府|党委|中共|[省市区县州旗盟]委|委员会|局|厅|办公室")
 _PARTY = re.compile(r"中共|党委|[省市区县州旗盟]委(?!员)")
 _GOVERNMENT = re.compile(r"人民政府|政府")
-_DEPARTMENT_END = re.compile(r"(局|厅|委员会|办公室|办|中心|署|处)$")
-_NATIONAL = re.compile(r"^(国务院|中华人民共和国|国家)")
+_DEPARTMENT_END = re.compile(r"(局|厅|部|委员会|办公室|办|中心|署|处)$")
+# A national body: named so, or a ministry (…部) that names no place and no level (省/市/县 …).
+_NATIONAL = re.compile(r"^(国务院|中华人民共和国|国家)|^[^省市区县州旗盟乡镇]{2,10}部$")
 # How a report speaks of itself in its opening: 市政府, 我区, 本县 …
 _SELF_FIRST_PERSON = re.compile(r"(?:我|本)([省市区县州旗盟])")
 _SELF_AS_GOVERNMENT = re.compile(r"(?:^|[,，。;；、])\s*(?:\d{4}年度?[,，]?\s*)?([省市区县州旗盟])(?:人民)?政府")
@@ -71,6 +75,9 @@ def clean_title(line: str) -> str:
     """A title line without bullets, a bracketed tag before it (【2022年】) or a date after it."""
     line = _TITLE_LEAD.sub("", line)
     line = _TITLE_DATE.sub("", line)
+    line = _TITLE_PREFIX.sub("", line)
+    if line.startswith("《") and "》" in line and _REPORT_TITLE.search(line[1:line.index("》")]):
+        line = line[1:line.index("》")]
     m = _TITLE_BRACKET.match(line)
     if m and _REPORT_TITLE.search(line[m.end():]):
         line = line[m.end():]
@@ -92,6 +99,12 @@ def find_title(lines: list[str]) -> tuple[str, int | None]:
     issuer on the first; or broken inside the phrase) is joined, and its index is the last line."""
     zone = [(i, line) for i, line in enumerate(lines[:_title_zone(lines)]) if len(line) <= 100]
     found = next(((i, line) for i, line in zone if _REPORT_TITLE.search(line)), None)
+    split = next((i for i, line in zone[:-1] if not _TITLE_HINT.search(line) and _is_title_part(line)
+                  and _is_title_part(lines[i + 1]) and _TITLE_END.search(lines[i + 1])
+                  and not _REPORT_TITLE.search(lines[i + 1])
+                  and _REPORT_TITLE.search(line + lines[i + 1])), None)
+    if split is not None and (found is None or split < found[0]):
+        return clean_title(lines[split]) + lines[split + 1], split + 1  # 关于某县2025年度法治政府 / 建设情况的报告
     if found is None:
         found = next(((i, line) for i, line in zone if _TITLE_HINT.search(line)), None)
     if found is None:
@@ -101,7 +114,7 @@ def find_title(lines: list[str]) -> tuple[str, int | None]:
     if not _TITLE_END.search(title) and _is_title_part(nxt) and _TITLE_END.search(nxt):
         return title + nxt, i + 1  # 关于某县2025年度法治政府 / 建设情况的报告
     prev = clean_title(lines[i - 1]) if i > 0 else ""
-    if (prev and _is_title_part(prev) and _ORGAN.search(prev) and not _YEAR.search(prev)
+    if (prev and _ORGAN_LINE.match(prev) and _ORGAN.search(prev) and not _YEAR.search(prev)
             and not _TITLE_HINT.search(prev) and not _ORGAN_ANYWHERE.search(title.split("关于")[0])):
         return f"{prev}{title}", i  # 某某县人民政府 / 关于2023年度法治政府建设情况的报告
     return title, i
@@ -164,7 +177,11 @@ def split_title(title: str) -> tuple[str, str]:
         head = after
     m = _YEAR.search(head)
     prefix = head[:m.start()].strip() if m else ""
-    if prefix and _ORGAN_ANYWHERE.search(prefix):
+    if not prefix and m and m.start() == 0:
+        # 2024年某市司法局法治政府建设情况报告: the issuer or place follows the year.
+        after = re.match(r"\s*度?\s*(.{2,40}?)(?:关于|法治|依法行政|推进|全面)", head[m.end():])
+        prefix = after.group(1).strip() if after else ""
+    if prefix and (_ORGAN_ANYWHERE.search(prefix) or _ORGAN.search(prefix)):
         return prefix, ""
     return "", prefix
 
