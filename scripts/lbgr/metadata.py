@@ -35,6 +35,7 @@ _NATIONAL = re.compile(r"^(国务院|中华人民共和国|国家)|^[^省市区�
 # How a report speaks of itself in its opening: 市政府, 我区, 本县 …
 _SELF_FIRST_PERSON = re.compile(r"(?:我|本)([省市区县州旗盟])")
 _SELF_AS_GOVERNMENT = re.compile(r"(?:^|[,，。;；、])\s*(?:\d{4}年度?[,，]?\s*)?([省市区县州旗盟])(?:人民)?政府")
+_UNDER_LEADERSHIP = re.compile(r"在[^,，。;；]{0,80}?下\s*[,，]")
 _OPENING_YEAR = [
     re.compile(r"现将.{0,40}?(?<!\d)(20\d{2}|19\d{2})\s*年度?.{0,40}?(?:报告|汇报|公开)如下"),
     re.compile(r"^(20\d{2}|19\d{2})\s*年度?(?:以来)?\s*[,，、]"),
@@ -115,7 +116,7 @@ def find_title(lines: list[str]) -> tuple[str, int | None]:
         return title + nxt, i + 1  # 关于某县2025年度法治政府 / 建设情况的报告
     prev = clean_title(lines[i - 1]) if i > 0 else ""
     if (prev and _ORGAN_LINE.match(prev) and _ORGAN.search(prev) and not _YEAR.search(prev)
-            and not _TITLE_HINT.search(prev) and not _ORGAN_ANYWHERE.search(title.split("关于")[0])):
+            and not _TITLE_HINT.search(prev) and not any(split_title(title))):
         return f"{prev}{title}", i  # 某某县人民政府 / 关于2023年度法治政府建设情况的报告
     return title, i
 
@@ -204,7 +205,8 @@ def self_reference_suffix(lines: list[str], start: int) -> str | None:
     if counts:
         return max(counts, key=counts.get)
     for line in lines[start:start + 3]:
-        m = _SELF_AS_GOVERNMENT.search(line)
+        # The superiors named in 在市委、市政府的领导下, are not the report's own voice.
+        m = _SELF_AS_GOVERNMENT.search(_UNDER_LEADERSHIP.sub("，", line))
         if m:
             return m.group(1)
     return None
