@@ -57,7 +57,7 @@ def short_forms(d: Division) -> list[str]:
     """Short forms by which a division is commonly called, generated from its official name:
 
     - autonomous prefecture: stem + 州 (恩施土家族苗族自治州 → 恩施州); a stem of four characters
-      or more also by its first character + 州 (巴音郭楞蒙古自治州 → 巴州);
+      or more also by its first character + 州 (博尔塔拉蒙古自治州 → 博州);
     - autonomous county or banner: stem + 自治县 / 县 (镇宁布依族苗族自治县 → 镇宁自治县, 镇宁县);
     - banner with a wing or part (科尔沁右翼前旗 → 科右前旗, 乌拉特前旗 → 乌前旗): the stem's first
       character, 左/右 without 翼, and 前/中/后;
@@ -86,8 +86,8 @@ def short_forms(d: Division) -> list[str]:
 
 
 def stem_forms(d: Division) -> set[str]:
-    """Bare forms by which a province or prefecture is named in running text (湖北 for 湖北省,
-    广州 for 广州市, 恩施 for 恩施土家族苗族自治州)."""
+    """Bare forms by which a province or prefecture is named in running text (江西 for 江西省,
+    苏州 for 苏州市, 恩施 for 恩施土家族苗族自治州)."""
     out = set()
     if d.division_level in ("province", "prefecture"):
         short = short_name(d.name)
@@ -113,7 +113,7 @@ class DivisionIndex:
                 if form not in self.by_name:
                     self.short[form].append(d)
         self._short_index = _NameFinder({**self.by_name, **self.short})
-        # Bare forms of provinces and prefectures in running text (湖北, 广州, 恩施): counted as
+        # Bare forms of provinces and prefectures in running text (江西, 苏州, 恩施): counted as
         # evidence only, never searched for as names on their own.
         self.stems: dict[str, list[Division]] = defaultdict(list)
         for d in divisions:

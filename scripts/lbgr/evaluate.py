@@ -111,6 +111,33 @@ def _same_place(got: str, label: str, label_code: str, ctx) -> bool:
     return label_code in codes
 
 
+def _same_issuer(got: str, label: str, ctx) -> bool:
+    """The same body: equal, or equal once the places in both are written by their division codes
+    and the leading names of wider units (北京市 before 朝阳区人民政府) are dropped."""
+    got, label = _simplified(got).replace(" ", ""), _simplified(label).replace(" ", "")
+    if got == label:
+        return True
+    if not got or not label:
+        return False
+
+    def canonical(text: str) -> str:
+        index = ctx.divisions
+        names = index.names_in(text, short_forms=True)
+        codes = []
+        for name in names:
+            found = index.lookup(name)
+            code = found[0].division_code if len(found) == 1 else name
+            text = text.replace(name, f"<{code}>", 1)
+            codes.append(code)
+        # Drop a leading wider unit when a narrower one follows: <110000><110105>人民政府 → <110105>人民政府
+        while len(codes) >= 2 and text.startswith(f"<{codes[0]}><{codes[1]}>"):
+            text = text[len(codes[0]) + 2:]
+            codes.pop(0)
+        return text
+
+    return canonical(got) == canonical(label)
+
+
 def score(labels: list[dict[str, str]], verdicts: dict[str, dict], rows: dict[str, dict], ctx) -> Score:
     """Compare the build's verdicts (by file) and report rows (by report ID) with the labels."""
     s = Score(n_files=len(labels))
@@ -148,7 +175,7 @@ def score(labels: list[dict[str, str]], verdicts: dict[str, dict], rows: dict[st
                 ok = got == expected
             elif f == "issuer":
                 got = _norm(row.get(f))
-                ok = _simplified(got).replace(" ", "") == _simplified(expected).replace(" ", "")
+                ok = _same_issuer(got, expected, ctx)
             else:
                 got = _norm(row.get(f))
                 ok = _simplified(got) == _simplified(expected)

@@ -11,7 +11,7 @@ Evidence, strongest first, and nothing invented:
    (我局, 局党组);
 3. the level the report speaks as (我省 / 省政府 → a province; 我市 → a 市; an issuer such as
    省政务办 → a province), and the division of that level the text names most often, counting
-   short forms (湖北 for 湖北省, 恩施 for 恩施土家族苗族自治州) — a tie leaves the place empty.
+   short forms (江西 for 江西省, 恩施 for 恩施土家族苗族自治州) — a tie leaves the place empty.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .divisions import Division, DivisionIndex
-from .metadata import self_reference_suffix
+from .metadata import _NATIONAL, self_reference_suffix
 
 _TOWNSHIP = re.compile(r"^(?:中共)?([\u4e00-\u9fff]{1,8}?(?:乡|镇|街道))(?:人民政府|政府|党委|办事处|委员会)")
 _KIND_CHARS = "省市州区县旗盟"
@@ -52,7 +52,7 @@ def _kind_matches(d: Division, kind: str | None) -> bool:
     if kind == "州":
         return d.division_level == "prefecture" and d.name.endswith("州")
     if kind == "市":
-        return d.name.endswith("市")  # also the four municipalities (上海市), of province level
+        return d.name.endswith("市")  # also the four municipalities, of province level
     return d.name.endswith(kind) and d.division_level != "province"
 
 
@@ -65,7 +65,7 @@ def _subject_at(idx: DivisionIndex, text: str) -> tuple[str, list[Division]]:
         if found:
             return head, found
         if head in idx.stems and len(idx.stems[head]) == 1:
-            return idx.stems[head][0].name, idx.stems[head]  # 广东 → 广东省
+            return idx.stems[head][0].name, idx.stems[head]  # 江西 → 江西省
     return "", []
 
 
@@ -88,13 +88,11 @@ def opening_subject(idx: DivisionIndex, lines: list[str]) -> tuple[str, list[Div
 
 
 def _speaks_as_department(token: str, body: str) -> bool:
-    if token[0] in _KIND_CHARS + "我" or _NATIONAL_LIKE.search(token):
-        return True  # 县司法局, 州政务局, 我厅, 生态环境部: a department by its very name
-    c = token[-1] if not token.endswith(("委员会", "办公室")) else token[-3]
-    if token.endswith("委员会"):
-        c = "委"
-    if token.endswith("办公室"):
-        c = "办"
+    """Whether an opening's subject ``token`` is the reporting department: by its very name (县司法局,
+    州政务局, 我厅, 某某部), or because the body speaks as one (我局, 局党组)."""
+    if token[0] in _KIND_CHARS + "我" or _NATIONAL.search(token):
+        return True
+    c = "委" if token.endswith("委员会") else "办" if token.endswith("办公室") else token[-1]
     return re.search(_SELF_DEPARTMENT.format(c=c), body) is not None
 
 
@@ -139,7 +137,7 @@ def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text:
     kind = None
     if not name:
         issuer = meta.issuer or meta.place_name
-        if issuer and _NATIONAL_LIKE.search(issuer):
+        if issuer and _NATIONAL.search(issuer):
             place.jurisdiction, place.admin_level = NATIONAL_NAME, "national"
             return place
         if not meta.issuer and re.fullmatch(r"全?[省市州区县旗盟]", meta.place_name or ""):
@@ -161,7 +159,7 @@ def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text:
                     kind = token[0]
                 elif token[-1] in _DEPARTMENT_LEVEL:
                     kind = _DEPARTMENT_LEVEL[token[-1]]
-                elif _NATIONAL_LIKE.search(token):
+                elif _NATIONAL.search(token):
                     place.jurisdiction, place.admin_level = NATIONAL_NAME, "national"
                     return place
         if subject:
@@ -187,9 +185,6 @@ def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text:
     place.jurisdiction, place.division = name, division
     place.admin_level = division.division_level if division else None
     return place
-
-
-_NATIONAL_LIKE = re.compile(r"^(国务院|中华人民共和国|国家)|^[^省市区县州旗盟乡镇]{2,10}部$")
 
 
 def _township(name: str, idx: DivisionIndex, evidence: str, place: Place) -> Place:

@@ -9,16 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .context import Context
 from .doctype import classify_document as classify
 from .furniture import split_furniture
 from .metadata import read_metadata
-from .place import find_place
 from .model import ReportDoc
 from .normalize import normalize_lines
+from .place import find_place
 from .repair import remove_noise_lines, remove_pinyin, to_simplified
 from .structure import sections_and_paragraphs_with_rows
 
