@@ -152,3 +152,12 @@ def book(session: nox.Session) -> None:
     """Build the book (book/ -> book/_build/html) from the data package; offline, warnings are errors."""
     _install(session, "book")
     session.run("python", "-m", "lbgr.book", "build", *session.posargs)
+
+
+@nox.session
+def evaluate(session: nox.Session) -> None:
+    """Score the pipeline on labelled files it was not written from: -- FOLDER LABELS.csv [--record]; prints, asserts nothing."""
+    if len(session.posargs) < 2:
+        session.error("usage: nox -s evaluate -- FOLDER LABELS.csv [--record]")
+    _install(session, "build")
+    session.run("python", "-m", "lbgr.evaluate", *session.posargs)

@@ -25,7 +25,8 @@ from pathlib import Path
 from . import paths
 
 DOCUMENT_CLASSES = ("rule_of_law_report", "gov_info_disclosure_report", "enforcement_report",
-                    "reconsideration_report", "news_or_other")
+                    "reconsideration_report", "plan", "government_work_report", "multi_year_summary",
+                    "half_year_summary", "personal_report", "template", "news_or_other")
 OPENING_CHARS = 400  # the opening paragraph(s), where reports announce themselves (现将…报告如下)
 
 

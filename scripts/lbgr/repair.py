@@ -13,6 +13,20 @@ _NOT_CJK = re.compile(r"[^\u4e00-\u9fff]+")
 _MARKER_LINE = re.compile(r"^([一二三四五六七八九十]+[、是]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、])")
 
 
+# Pinyin that some mirrors insert after a character, in brackets: 區(qū), 設(shè). Only a
+# bracketed run of Latin letters with at least one tone mark, right after a CJK character, is
+# removed: a bracket holding plain letters (A), digits or Chinese stays.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])[(（](?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,6}}[)）]")
+
+
+def remove_pinyin(text: str) -> tuple[str, int]:
+    """``text`` without the pinyin a mirror inserted after characters, and how many were removed."""
+    if not any(c in _TONED for c in text):
+        return text, 0
+    return _PINYIN.subn("", text)
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc

@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .context import Context
 from .doctype import classify_document as classify
 from .furniture import split_furniture
-from .metadata import read_metadata, self_reference_suffix
+from .metadata import read_metadata
 from .model import ReportDoc
 from .normalize import normalize_lines
-from .repair import remove_noise_lines, to_simplified
+from .place import find_place
+from .repair import remove_noise_lines, remove_pinyin, to_simplified
 from .structure import sections_and_paragraphs_with_rows
 
 ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
@@ -40,38 +40,6 @@ class ReportResult:
     doc: ReportDoc
     tables: dict[str, list[dict]]
     warnings: list[str] = field(default_factory=list)
-
-
-def _place(meta, lines: list[str], body: str, ctx: Context):
-    """(jurisdiction as named, Division or None, warnings)."""
-    idx = ctx.divisions
-    warnings: list[str] = []
-    name = ""
-    for text in (meta.issuer, meta.place_name):
-        names = idx.names_in(text) if text else []
-        if names:
-            name = names[-1]  # addresses run from the widest to the narrowest unit
-            break
-    if not name and meta.place_name:
-        warnings.append(f"place '{meta.place_name}' in the title is not in the division reference")
-        return meta.place_name, None, warnings
-    if not name:
-        # No title names the place: take the division name the body uses most often among
-        # those of the kind of place the report speaks as (我区 / 区政府 → a 区).
-        start = 0 if meta.title_line is None else meta.title_line + 1
-        suffix = self_reference_suffix(lines, start)
-        counts = Counter(n for n in idx.names_in(body) if len(n) >= 3 and (suffix is None or n.endswith(suffix)))
-        ranked = counts.most_common(2)
-        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
-            name = ranked[0][0]
-            warnings.append(f"jurisdiction '{name}' read from the body ({ranked[0][1]} mentions)")
-    if not name:
-        warnings.append("no place found: jurisdiction and division code are empty")
-        return "", None, warnings
-    division, reason = idx.resolve(name, meta.title + "\n" + body)
-    if division is None or "ambiguous" in reason:
-        warnings.append(reason)
-    return name, division, warnings
 
 
 def _element_flags(sections, body: str, part_rows: list[dict[str, str]]) -> dict[str, object]:
@@ -118,6 +86,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
                  with_digest: bool = False, source_format: str = "txt", source_encoding: str = "") -> ReportResult:
     """Process one decoded report. ``with_digest`` forces the body digest into the report ID
     (the build asks for it when two different reports would otherwise share an ID)."""
+    text, n_pinyin = remove_pinyin(text)
     text, converted = to_simplified(text)
     lines = normalize_lines(text)
     if not lines:
@@ -130,10 +99,12 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
     if not body_lines:
         raise ReportRejected("the file holds only page furniture, no report text")
     body = "\n".join(body_lines)
-    meta = read_metadata(body_lines)
+    meta = read_metadata(body_lines, furniture.meta.get("page_title", ""))
     warnings = list(meta.warnings)
     if converted:
         warnings.append("written in traditional characters: converted to simplified (OpenCC t2s) for parsing")
+    if n_pinyin:
+        warnings.append(f"removed {n_pinyin} pinyin syllable(s) in brackets inserted after characters (區(qū))")
     if noise:
         warnings.append(f"removed {len(noise)} watermark, page-number or repeated banner line(s), e.g. '{noise[0][:30]}'")
     guard = classify_document(meta.title, body)
@@ -142,12 +113,16 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
     if meta.report_year is None:
         raise ReportRejected("no reported year: neither the title nor the opening names one")
 
-    jurisdiction, division, place_warnings = _place(meta, body_lines, body, ctx)
-    warnings += place_warnings
+    page_text = " ".join(v for k, v in furniture.meta.items() if k in ("publisher", "page_title"))
+    place = find_place(meta, body_lines, body, ctx.divisions, page_text)
+    jurisdiction, division = place.jurisdiction, place.division
+    warnings += place.warnings
     issuer, issuer_source = meta.issuer, meta.issuer_source
-    if not issuer and jurisdiction:
-        issuer, issuer_source = jurisdiction + "人民政府", "jurisdiction"
     issuer_type = meta.issuer_type if meta.issuer else "government"
+    if not issuer and place.issuer_type == "department":
+        issuer, issuer_source, issuer_type = place.issuer, "opening" if place.issuer else None, "department"
+    elif not issuer and jurisdiction:
+        issuer, issuer_source = jurisdiction + "人民政府", "jurisdiction"
     code = division.division_code if division else ""
     report_id = make_report_id(code, meta.report_year, issuer_type, issuer, body, with_digest)
 
@@ -163,11 +138,18 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         warnings.append("no headings found (一、 / (一) / 一是): sections hold only the whole document")
 
     publish_date = furniture.meta.get("publish_date")
+    if publish_date is None and meta.title_date:
+        publish_date = meta.title_date
+        warnings.append("publication date read from the date printed after the title")
+    elif furniture.meta.get("publish_date_source") == "成文日期":
+        warnings.append("no publication date on the page: the date written (成文日期) is used")
+    elif furniture.meta.get("publish_date_source") == "date line under the title":
+        warnings.append("publication date read from an unlabelled date line under the title")
     on_time = None
     if publish_date:
         on_time = dt.date.fromisoformat(publish_date) <= dt.date(meta.report_year + 1, 3, 31)
-    if division is not None:
-        admin_level = division.division_level
+    if place.admin_level is not None:
+        admin_level = place.admin_level
     elif meta.place_source == "national":
         admin_level = "national"
     else:
@@ -180,7 +162,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         "issuer_source": issuer_source or None,
         "issuer_type": issuer_type,
         "jurisdiction": jurisdiction,
-        "jurisdiction_full": division.full_name if division else "",
+        "jurisdiction_full": (division.full_name + (jurisdiction if admin_level == "township" else "")) if division else "",
         "division_code": code,
         "province": division.province if division else "",
         "prefecture": division.prefecture if division else "",
