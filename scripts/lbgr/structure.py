@@ -249,15 +249,49 @@ def line_spans(body: str) -> list[tuple[int, int]]:
     return spans
 
 
-def classify_part(heading: str, part_rows: list[dict[str, str]]) -> tuple[str, str]:
-    """(part_type, elements) of a level-1 heading from the heading rules of the codebook."""
-    return _classify_part(heading, _heading_rules(part_rows))
+def classify_part(heading: str, part_rows: list[dict[str, str]], content: str = "") -> tuple[str, str]:
+    """(part_type, elements) of a level-1 part from the rules of the codebook (see ``PartRules``)."""
+    return PartRules(part_rows).classify(heading, content)
 
 
-def _heading_rules(part_rows: list[dict[str, str]]) -> list[tuple[re.Pattern, str, str]]:
-    """(pattern, element code, part type) of each heading rule, in codebook order."""
-    return [(re.compile(row["pattern"]), row["element_code"], row["part_type"])
-            for row in part_rows if row["evidence"] == "heading"]
+class PartRules:
+    """The part type of a level-1 part, from the codebook's rules in three steps:
+
+    1. ``heading`` rules: the heading announces an element (主要举措和成效, 存在的问题, 下一步打算);
+       several types announced make the part ``mixed``;
+    2. else ``heading_task`` rules: the heading names a task of the national outline or the
+       year's work without an element word (深入推进依法行政，全面履行政府职能; 法治政府建设情况);
+    3. else ``content`` rules: the part's text is counted for each rule's pattern, and the type
+       with the most hits wins when it has at least ``_MIN_CONTENT_HITS`` and at least twice as
+       many as the next (what was done, what falls short, what will be done).
+
+    Otherwise ``other``.
+    """
+
+    _MIN_CONTENT_HITS = 3
+
+    def __init__(self, part_rows: list[dict[str, str]]):
+        def rules(kind: str) -> list[tuple[re.Pattern, str, str]]:
+            return [(re.compile(row["pattern"]), row["element_code"], row["part_type"])
+                    for row in part_rows if row["evidence"] == kind]
+
+        self.heading = rules("heading")
+        self.heading_task = rules("heading_task")
+        self.content = rules("content")
+
+    def classify(self, heading: str, content: str = "") -> tuple[str, str]:
+        for rules in (self.heading, self.heading_task):
+            found = _classify_part(heading, rules)
+            if found[0] != "other" or found[1]:
+                return found
+        if content and self.content:
+            counts = sorted(((len(pattern.findall(content)), code, part_type)
+                             for pattern, code, part_type in self.content), reverse=True)
+            best = counts[0]
+            runner_up = counts[1][0] if len(counts) > 1 else 0
+            if best[0] >= self._MIN_CONTENT_HITS and best[0] >= 2 * runner_up:
+                return best[2], best[1]
+        return "other", ""
 
 
 def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tuple[str, str]:
@@ -280,7 +314,7 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
     # Pre-order is already the order of (start, level): each node starts after every node
     # opened before it, the root (level 0, at 0) aside.
     nodes = _tree_nodes(body, spans, first_line, end_of_sections)
-    rules = _heading_rules(part_rows)
+    part_rules = PartRules(part_rows)
     section_rows = []
     for i, n in enumerate(nodes):
         n.section_id = section_id = f"{report_id}-s{i:03d}"
@@ -291,7 +325,8 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
         else:
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
-            part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
+            part_type, elements = (part_rules.classify(heading, body[he:n.end]) if n.level == 1
+                                   else (None, None))
         section_rows.append({
             "section_id": section_id, "report_id": report_id,
             "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
