@@ -2,7 +2,8 @@
 
 A title is the text between 《 and its matching 》 on one line (a title never spans paragraphs).
 Inside an open 《…》, 〈…〉 and <…> (and a further 《…》) open nested titles, which become rows of
-their own linked to the enclosing title by ``parent_citation_id``. An opener that is never closed
+their own linked to the enclosing title by ``parent_citation_id``; any inner closer closes an
+inner opener (〈…> is one title). An opener that is never closed
 on its line, and a closer without an opener, are not titles; a 《…》 closed inside an unclosed one
 is kept.
 
@@ -73,6 +74,15 @@ class TitleSpan:
     parent: int | None  # index of the enclosing title in the list returned by find_titles
 
 
+_NESTED_CLOSERS = frozenset(NESTED_PAIRS.values())
+
+
+def _closes(opener: str, closer: str) -> bool:
+    """Whether ``closer`` closes ``opener``: its own closer, or any inner closer for an inner
+    opener (pages mix them: 〈…> is one nested title)."""
+    return CLOSER_OF[opener] == closer or (closer in _NESTED_CLOSERS and opener in NESTED_PAIRS)
+
+
 def _salvage(node: _Node) -> list[_Node]:
     """The 《》 titles inside an unclosed node: they stand on their own once it is dropped."""
     if node.end >= 0 and node.opener == OUTER_OPEN:
@@ -123,10 +133,10 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
         if ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
             stack.append(_Node(ch, i + 1))
         elif stack and ch in _CLOSERS:
-            if CLOSER_OF[stack[-1].opener] == ch:
+            if _closes(stack[-1].opener, ch):
                 match = len(stack) - 1
             else:
-                match = next((k for k in range(len(stack) - 2, -1, -1) if CLOSER_OF[stack[k].opener] == ch), None)
+                match = next((k for k in range(len(stack) - 2, -1, -1) if _closes(stack[k].opener, ch)), None)
                 if match is None:
                     continue
             while len(stack) - 1 > match:  # unclosed openers inside the one being closed
