@@ -361,7 +361,11 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     # Time points: 自2021起, 从3月起.
     if unit == "起" and before in ("自", "从", "于"):
         return True
+    if unit == "分" and before in "时点:：":
+        return True  # a time of day (16时47分), not a score
     if token_kind == "ar":
+        if len(token) > 1 and token[0] in "0０" and token[1] not in ".．":
+            return True  # a code with leading zeros (2023-00286), never a figure
         # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns, and the
         # words after the number, rarely a hotline's or a year's, are looked at first.
         n = len(token)
