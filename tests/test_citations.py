@@ -58,6 +58,13 @@ def test_nested_titles_with_half_width_angle_brackets():
     assert titles(text) == ["某区落实<关于强化知识产权保护的实施意见>的若干措施", "关于强化知识产权保护的实施意见"]
 
 
+def test_an_inner_title_opened_and_closed_with_different_angle_brackets():
+    text = "制定《某县落实〈某省实施 <某条例> 的办法>的方案》"
+    spans = find_titles(text)
+    assert [text[s.start:s.end] for s in spans] == ["某县落实〈某省实施 <某条例> 的办法>的方案", "某省实施 <某条例> 的办法", "某条例"]
+    assert [s.parent for s in spans] == [None, 0, 1]
+
+
 def test_a_doubly_nested_title_keeps_the_chain_of_parents():
     text = "《甲〈乙<丙>乙〉甲》"
     spans = find_titles(text)

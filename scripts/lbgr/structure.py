@@ -186,7 +186,7 @@ class _TreeBuilder:
                 continue
             self._close_until(rank, start - 1)
             hs, he, run_in = _heading_span(self.body, start + m.end(), end, end, "。")
-            self._open(_Node(marker_type, ordinal, m.group(0), start, hs, he, run_in, parent))
+            self._open(_Node(marker_type, ordinal, m.group(0).rstrip(), start, hs, he, run_in, parent))
             opened_line_marker = True
             break
         self._shi_items(start, end, self.stack[-1].heading_end if opened_line_marker else start)
