@@ -16,8 +16,8 @@ stages.register_all()  # the registry first, so that importing a stage module ca
 
 from content_helpers import make_doc  # noqa: E402
 from lbgr.citations import (  # noqa: E402
-    CLOSER_OF,
     CitationRules,
+    closes,
     extract_citations,
     find_titles,
     normalize_title,
@@ -58,6 +58,26 @@ def test_nested_titles_with_half_width_angle_brackets():
     assert titles(text) == ["某区落实<关于强化知识产权保护的实施意见>的若干措施", "关于强化知识产权保护的实施意见"]
 
 
+def test_an_inner_title_opened_and_closed_with_different_angle_brackets():
+    text = "制定《某县落实〈某省实施 <某条例> 的办法>的方案》"
+    spans = find_titles(text)
+    assert [text[s.start:s.end] for s in spans] == ["某县落实〈某省实施 <某条例> 的办法>的方案", "某省实施 <某条例> 的办法", "某条例"]
+    assert [s.parent for s in spans] == [None, 0, 1]
+
+
+def test_a_defined_short_form_stands_for_its_document(ctx):
+    rows = cite(ctx, "贯彻《某省法治建设规划(2021-2025年)》(以下简称《规划》),对照《规划》查找差距。"
+                     "另有《规划》字样见于(简称《规划》)之前的文件不受影响。")
+    assert [r["cited_title"] for r in rows] == ["某省法治建设规划(2021-2025年)", "规划", "规划", "规划", "规划"]
+    assert {r["cited_title_normalized"] for r in rows} == {"某省法治建设规划(2021-2025年)"}
+    assert len({r["doc_type"] for r in rows}) == 1
+
+
+def test_a_short_form_used_before_any_definition_stays_itself(ctx):
+    rows = cite(ctx, "对照《纲要》要求。印发《某市实施纲要》(以下简称《纲要》)。")
+    assert [r["cited_title_normalized"] for r in rows] == ["纲要", "某市实施纲要", "某市实施纲要"]
+
+
 def test_a_doubly_nested_title_keeps_the_chain_of_parents():
     text = "《甲〈乙<丙>乙〉甲》"
     spans = find_titles(text)
@@ -91,7 +111,7 @@ def test_every_found_title_is_grounded_between_matching_brackets(text):
     for s in spans:
         inner = text[s.start:s.end]
         assert inner.strip() and "\n" not in inner
-        assert text[s.start - 1] == s.opener and text[s.end] == CLOSER_OF[s.opener]
+        assert text[s.start - 1] == s.opener and closes(s.opener, text[s.end])
         if s.parent is None:
             assert s.opener == "《"
         else:

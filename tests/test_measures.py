@@ -292,3 +292,11 @@ def test_register_is_idempotent_and_adds_both_stages_and_the_check():
     assert [n for n, _ in stages.PER_REPORT_STAGES].count("measures") == 1
     assert [n for n, _ in stages.DERIVED_STAGES].count("report_indicators") == 1
     assert stages.CONTENT_CHECKS.count(checks_measures.check) == 1
+
+
+def test_a_figure_that_ends_a_cut_off_text_is_not_a_row(ctx):
+    # The text stops right after the figure: its measure word may be cut (压减至3个 | 工作日).
+    doc = make_doc("审批时限由20个工作日压减至3个")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["20个工作日"]
+    doc = make_doc("审批时限由20个工作日压减至3个工作日。")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["20个工作日", "3个工作日"]

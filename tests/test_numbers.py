@@ -256,3 +256,43 @@ def test_measure_word_is_the_first_unit_written_and_not_excluded(text, token_kin
                 expected = (word, norm, kind)
             break
     assert _measure_word(text, 0, token_kind) == expected
+
+
+# --- real pages (issue 18) --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, surface, norm, scale, unit_norm, qualifier, kind", [
+    # pages that put spaces around figures
+    ("举办培训 6 次,", "6 次", 6, "", "次", "exact", "count"),
+    ("受理申请 2.5 万件。", "2.5 万件", 25000, "万", "件", "exact", "count"),
+    ("服务群众 360 余人次。", "360 余人次", 360, "", "人次", "over", "count"),
+    ("挽回损失 18.6 万元。", "18.6 万元", 186000, "万", "元", "exact", "money"),
+    # measure words of real reports
+    ("细化为八个方面", "八个方面", 8, "", "方面", "exact", "count"),
+    ("从四方面推进", "四方面", 4, "", "方面", "exact", "count"),
+    ("以 17 票赞成通过", "17 票", 17, "", "票", "exact", "count"),
+    ("开设法治课程6门,", "6门", 6, "", "门", "exact", "count"),
+    ("覆盖全市12县", "12县", 12, "", "县", "exact", "count"),
+    ("在城区、开发区两地试点", "两地", 2, "", "地", "exact", "count"),
+    ("考试平均得分88分以上", "88分以上", 88, "", "分", "over", "other"),
+    # counts of years only after 连续
+    ("连续五年获评优秀", "五年", 5, "", "年", "exact", "duration"),
+    ("已连续11年保持零败诉", "11年", 11, "", "年", "exact", "duration"),
+])
+def test_real_page_forms(text, surface, norm, scale, unit_norm, qualifier, kind):
+    q = one(text)
+    assert (q.surface, q.value_normalized, q.scale, q.unit_normalized, q.qualifier, q.value_kind) == \
+        (surface, norm, scale, unit_norm, qualifier, kind)
+
+
+@pytest.mark.parametrize("text", [
+    "2022 年 3 月起施行",  # a date with spaces
+    "第 5 次会议",  # an ordinal with spaces
+    "索引号: 11000/2024-00312 分类: 综合",  # a code with leading zeros, spaces before 分类
+    "发布时间: 2024年02月22日 10时35分",  # a time of day
+    "这项工作十分重要",  # 十分 (very)
+    "近三年来持续推进",  # 年 outside 连续: not a count of years
+    "2024年度法治政府建设",
+    "各地各部门",
+])
+def test_real_page_non_figures(text):
+    assert find_quantities(text) == [], [q.surface for q in find_quantities(text)]

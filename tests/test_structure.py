@@ -125,3 +125,56 @@ def test_line_markers_tried_are_all_that_can_match(line):
 def test_shi_markers_are_the_matches_of_the_pattern(body):
     expected = [(m.start(), m.end(), m.group()) for m in SHI_MARKER.finditer(body)]
     assert [(start, end, marker) for start, end, _, marker in _shi_markers(body)] == expected
+
+
+# --- real pages (issue 18): lost line breaks, lost characters, part types by task and content ---
+
+def test_headings_glued_to_the_text_before_and_after_them(ctx):
+    # A page that lost its line breaks: a part and its first subsection on the line of the opening.
+    text = "\n".join([TITLE, OPENING + " 一、2023年度推进法治政府建设主要举措和成效 (一)健全工作机制,压实责任。"
+                      "召开会议3次。(二)规范行政执法。全年办理案件12件。", "二、存在的问题", "基层力量不足。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r, 1) == [(1, "一、", "2023年度推进法治政府建设主要举措和成效"), (1, "二、", "存在的问题")]
+    assert headings(r, 2) == [(2, "(一)", "健全工作机制,压实责任"), (2, "(二)", "规范行政执法")]
+    first = next(s for s in r.doc.sections if s.level == 1)
+    assert r.doc.body[first.char_start:first.char_start + 2] == "一、"
+
+
+def test_a_marker_inside_a_sentence_is_still_not_a_heading(ctx):
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "工作分为:(一)立法;(二)执法。全年办理案件12件。"])
+    assert headings(doc_from_text(text, ctx)) == [(1, "一、", "主要工作")]
+
+
+def test_lost_characters_before_a_marker_and_a_lost_numeral(ctx):
+    text = "\n".join([TITLE, OPENING, "??一、夯实法治基础", "??(一)完善制度建设", "制定办法两部。",
+                      "、健全监督体系", "接受监督。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "一、", "夯实法治基础"), (2, "(一)", "完善制度建设"), (1, "、", "健全监督体系")]
+    assert [s.ordinal for s in r.doc.sections if s.level == 1] == [1, 2]
+
+
+def test_part_markers_in_words(ctx):
+    text = "\n".join([TITLE, OPENING, "第一部分 工作开展情况", "一、加强组织领导", "召开会议。",
+                      "第二部分 下一步工作安排", "继续推进。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r, 1) == [(1, "第一部分", "工作开展情况"), (1, "第二部分", "下一步工作安排")]
+    assert headings(r, 2) == [(2, "一、", "加强组织领导")]
+    assert [s.marker_type for s in r.doc.sections if s.level == 1] == ["cn_part", "cn_part"]
+
+
+def test_part_types_by_an_outline_task_heading_and_by_content(ctx):
+    text = "\n".join([TITLE, OPENING,
+                      "一、深化放管服改革,全面履行政府职能", "清理事项20项。",
+                      "二、坚持守正创新", "全年累计审查文件35件,办理案件120件,先后获评示范单位。",
+                      "三、聚焦短板弱项", "基层执法力量不足,队伍素质有待提高,信息化水平仍然存在差距。",
+                      "四、展望来年", "明年将继续深化改革,力争取得突破。",
+                      "五、其他需要报告的情况", "无。"])
+    r = doc_from_text(text, ctx)
+    assert [(s.part_type, s.elements) for s in r.doc.sections if s.level == 1] == [
+        ("achievements", "E1"), ("achievements", "E1"), ("problems", "E2"), ("plans", "E4"), ("other", "E5")]
+
+
+def test_content_decides_only_with_clear_evidence(ctx):
+    text = "\n".join([TITLE, OPENING, "一、坚持守正创新", "全年办理案件120件。明年将继续深化改革。"])
+    r = doc_from_text(text, ctx)
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == ["other"]

@@ -2,7 +2,8 @@
 
 A title is the text between 《 and its matching 》 on one line (a title never spans paragraphs).
 Inside an open 《…》, 〈…〉 and <…> (and a further 《…》) open nested titles, which become rows of
-their own linked to the enclosing title by ``parent_citation_id``. An opener that is never closed
+their own linked to the enclosing title by ``parent_citation_id``; any inner closer closes an
+inner opener (〈…> is one title). An opener that is never closed
 on its line, and a closer without an opener, are not titles; a 《…》 closed inside an unclosed one
 is kept.
 
@@ -18,6 +19,9 @@ researcher can correct them without touching this module:
 - ``citation_verbs``: the verb that governs the title (出台 → issued_or_drafted, 落实 →
   implemented, 废止 → repealed). The governing verb is the one nearest before the title in
   its clause; see ``governing_verb``.
+
+A short form defined after a title (《…纲要(2021-2025年)》(以下简称《纲要》)) is a title of its own
+each time it occurs, but takes the normalised title, type and scope of the document it stands for.
 """
 
 from __future__ import annotations
@@ -73,6 +77,15 @@ class TitleSpan:
     parent: int | None  # index of the enclosing title in the list returned by find_titles
 
 
+_NESTED_CLOSERS = frozenset(NESTED_PAIRS.values())
+
+
+def closes(opener: str, closer: str) -> bool:
+    """Whether ``closer`` closes ``opener``: its own closer, or any inner closer for an inner
+    opener (pages mix them: 〈…> is one nested title)."""
+    return CLOSER_OF[opener] == closer or (closer in _NESTED_CLOSERS and opener in NESTED_PAIRS)
+
+
 def _salvage(node: _Node) -> list[_Node]:
     """The 《》 titles inside an unclosed node: they stand on their own once it is dropped."""
     if node.end >= 0 and node.opener == OUTER_OPEN:
@@ -123,10 +136,10 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
         if ch == OUTER_OPEN or (ch in NESTED_PAIRS and stack):
             stack.append(_Node(ch, i + 1))
         elif stack and ch in _CLOSERS:
-            if CLOSER_OF[stack[-1].opener] == ch:
+            if closes(stack[-1].opener, ch):
                 match = len(stack) - 1
             else:
-                match = next((k for k in range(len(stack) - 2, -1, -1) if CLOSER_OF[stack[k].opener] == ch), None)
+                match = next((k for k in range(len(stack) - 2, -1, -1) if closes(stack[k].opener, ch)), None)
                 if match is None:
                     continue
             while len(stack) - 1 > match:  # unclosed openers inside the one being closed
@@ -430,10 +443,36 @@ def _masked(text: str, spans: list[tuple[int, int]], offset: int) -> str:
     return "".join(pieces)
 
 
+# A short form defined right after a title: 《…》(以下简称《纲要》), (简称《…》), (下称《…》).
+_SHORT_FORM_DEF = re.compile(r"\s?[(（]\s?(?:以下|下文)?简?称\s?《$")
+
+
+def short_forms(body: str, spans: list[TitleSpan]) -> dict[int, int]:
+    """Index of each title that is a defined short form (the definition and every later
+    occurrence) → index of the full title it stands for."""
+    out: dict[int, int] = {}
+    defined: dict[str, int] = {}
+    top = [k for k, span in enumerate(spans) if span.parent is None]
+    for a, b in zip(top, top[1:]):
+        full, short = spans[a], spans[b]
+        gap = body[full.end + 1:short.start]  # from after the full title's 》 to the short form's text
+        if len(gap) <= 8 and _SHORT_FORM_DEF.fullmatch(gap):
+            defined[normalize_title(body[short.start:short.end])] = out.get(a, a)
+    if not defined:
+        return out
+    for k in top:
+        span = spans[k]
+        full = defined.get(normalize_title(body[span.start:span.end]))
+        if full is not None and spans[full].start < span.start:
+            out[k] = full
+    return out
+
+
 def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     rules = CitationRules.from_context(ctx)
     body = doc.body
     spans = find_titles(body)
+    stands_for = short_forms(body, spans) if "称《" in body else {}
     rows: list[dict] = []
     report_id, meta, paragraph_at, section_at = doc.report_id, doc.meta, doc.paragraph_at, doc.section_lookup().deepest
     ids = [f"{report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
@@ -444,9 +483,17 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     child_starts = {parent: [s for s, _ in pairs] for parent, pairs in children.items()}
     for k, span in enumerate(spans):
         title = body[span.start:span.end]
-        normalized = normalize_title(title)
-        inner = children.get(k)
-        own_text = (_masked(title, inner, span.start) if inner else title).replace(MASK, "")
+        if k in stands_for:  # a short form: the document it stands for gives its type and scope
+            full = spans[stands_for[k]]
+            normalized = normalize_title(body[full.start:full.end])
+            inner = children.get(stands_for[k])
+            title_for_scope = body[full.start:full.end]
+            base_start = full.start
+        else:
+            normalized = normalize_title(title)
+            inner = children.get(k)
+            title_for_scope, base_start = title, span.start
+        own_text = (_masked(title_for_scope, inner, base_start) if inner else title_for_scope).replace(MASK, "")
         suffixes = rules.split_suffixes(normalized)
         doc_type, type_scope = rules.doc_type(suffixes.base)
 
@@ -461,7 +508,7 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
         verb = governing_verb(window, rules, suffixes.is_draft)
         action = verb.action if verb else "cited"
         # Mostly the title holds no nested title: its own text is then the title, already normalised.
-        own_normalized = normalized if own_text == title else normalize_title(own_text)
+        own_normalized = normalized if own_text == title_for_scope else normalize_title(own_text)
         scope, evidence = doc_scope(own_normalized, type_scope, action, meta, rules)
         paragraph = paragraph_at(span.start)
         rows.append({

@@ -264,6 +264,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     last_start, in_order = -1, True  # whether the rows come in document order (they do when the paragraphs do)
     section_at = doc.section_lookup().deepest
     code_at = codebook.code_at
+    body_end = len(doc.body)
     for para in doc.paragraphs or []:
         text = para.text
         quantities = find_quantities(text)
@@ -278,6 +279,8 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
             k, last = 0, len(starts) - 1
             for q in sentence.quantities:
                 q_start, q_end = q.start, q.end
+                if para_start + q_end >= body_end:
+                    continue  # the text is cut off right after it: its unit may be lost (压减至3个…)
                 # The clause whose span, its delimiter included, holds the figure's start (else the
                 # last): figures come in text order, so it is this one or a later one.
                 while k < last and starts[k + 1] <= q_start:

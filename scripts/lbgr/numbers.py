@@ -52,7 +52,7 @@ UNITS: list[tuple[str, str, str, str]] = [
     ("个工作日", "工作日", "duration", ""), ("工作日", "工作日", "duration", ""),
     ("个百分点", "百分点", "change", ""), ("百分点", "百分点", "change", ""),
     ("个小时", "小时", "duration", ""), ("小时", "小时", "duration", ""),
-    ("个月", "月", "duration", ""), ("个批次", "批次", "count", ""),
+    ("个月", "月", "duration", ""), ("个批次", "批次", "count", ""), ("个方面", "方面", "count", ""),
     ("平方公里", "平方公里", "other", ""), ("平方米", "平方米", "other", ""), ("平米", "平米", "other", ""),
     ("公顷", "公顷", "other", ""), ("公里", "公里", "other", ""), ("千米", "千米", "other", ""),
     ("公斤", "公斤", "other", ""), ("千克", "千克", "other", ""), ("吨", "吨", "other", ""),
@@ -77,6 +77,9 @@ UNITS: list[tuple[str, str, str, str]] = [
     ("册", "册", "count", ""), ("位", "位", "count", "于置"), ("轮", "轮", "count", "流"),
     ("例", "例", "count", "如会"), ("宗", "宗", "count", "旨教"), ("笔", "笔", "count", "录"),
     ("次", "次", "count", "要序"), ("省", "省", "count", "级内外委"), ("市", "市", "count", "场民级直委长本区县"),
+    ("方面", "方面", "count", ""), ("票", "票", "count", "据价务证选"),
+    ("门", "门", "count", "户槛口类诊前店面市"), ("县", "县", "count", "级委域城区长政乡市"),
+    ("地", "地", "count", "区方级市县点域带块址图"), ("分", "分", "other", "钟类局别支管之为期段配工解析值"),
 ]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
 _UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
@@ -90,7 +93,10 @@ _UNIT_AT = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
 _CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "人", "家", "户", "场", "场次",
              "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
-             "个月", "天", "个小时", "小时", "个百分点", "位"}
+             "个月", "天", "个小时", "小时", "个百分点", "位", "个方面", "方面", "门", "县", "地", "票"}
+# A count of years (连续三年, 连续6年) is a duration only after these words: elsewhere a number
+# before 年 is a calendar year or a date.
+_YEARS_AFTER = ("连续",)
 
 _SCALES = [("万亿", 10**12), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("亿", 10**8), ("千", 10**3)]
 
@@ -342,6 +348,8 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
                       unit_pos: int) -> bool:
     """True when the number at ``start`` is an ordinal, a label, a hotline, a year or a set phrase."""
     before = text[start - 1] if start > 0 else " "
+    if before == " " and start > 1 and text[start - 2] == "第":
+        before = "第"  # 第 3 次: an ordinal on a page that puts spaces around figures
     after = text[num_end] if num_end < len(text) else " "
     # Ordinals and ranks.
     if before == "第" or (before in "前后" and unit in ("名", "位")):
@@ -353,7 +361,11 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     # Time points: 自2021起, 从3月起.
     if unit == "起" and before in ("自", "从", "于"):
         return True
+    if unit == "分" and before in "时点:：":
+        return True  # a time of day (16时47分), not a score
     if token_kind == "ar":
+        if len(token) > 1 and token[0] in "0０" and token[1] not in ".．":
+            return True  # a code with leading zeros (2023-00286), never a figure
         # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns, and the
         # words after the number, rarely a hotline's or a year's, are looked at first.
         n = len(token)
@@ -404,7 +416,9 @@ def find_quantities(text: str) -> list[Quantity]:
         pos = m.end()
         # Most tokens are followed by nothing a quantity can continue with (see ``_CAN_FOLLOW``),
         # and a lone 一 is never a figure (``_excluded_context``): rejected without a call.
-        if (m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW) or m.group() == "一":
+        if m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW and not _spaced(text, pos, m.lastgroup) \
+                and not (text[pos:pos + 1] == "年" and text.endswith(_YEARS_AFTER, 0, at.start())) \
+                or m.group() == "一":
             continue
         if quoted is None:
             quoted = _Quoted(text)
@@ -428,13 +442,20 @@ _CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) 
 # other runs.
 _CANDIDATE_START = re.compile(
     f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
-    f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(_CAN_FOLLOW)))}]))")
+    f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(_CAN_FOLLOW | {'年'})))}]))")
 # The first characters of measure words that nothing else after a number starts with.
 _PLAIN_UNIT_FIRST = _UNIT_FIRST - _RANGE_SEPS - frozenset("%％成") - frozenset(_INFIX_QUALIFIERS) - _SCALE_FIRST
 _PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
 _POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
 # Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
 _NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
+
+
+def _spaced(text: str, p: int, token_kind: str | None) -> bool:
+    """A space at ``p`` after an Arabic number, followed by what can follow one (``1 次``, ``1.3 万件``,
+    ``240 余人次``: pages that put spaces around figures)."""
+    return (token_kind == "ar" and text[p:p + 1] == " " and text[p + 1:p + 2] in _CAN_FOLLOW
+            and text[p + 1:p + 2] not in _RANGE_SEPS)
 
 
 def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
@@ -452,6 +473,8 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     high: int | Decimal | None = None
     qualifier = "exact"
     scale, factor = "", 1
+    if _spaced(text, p, token_kind):
+        p += 1
     c = text[p:p + 1]
     if token_kind != "pct" and c in _PLAIN_UNIT_FIRST:
         # Most figures are a number and a measure word (244件), with no range, qualifier or
@@ -459,6 +482,10 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
         unit, unit_norm, kind = _measure_word(text, p, token_kind)
         if unit is None:
             return None
+    elif c == "年":
+        if not text.endswith(_YEARS_AFTER, 0, num_start) or (token_kind == "ar" and len(token) > 2):
+            return None
+        unit, unit_norm, kind = "年", "年", "duration"
     else:
         # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
         if token_kind != "pct" and c in _RANGE_SEPS:
@@ -475,6 +502,8 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
             if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
                 qualifier = _INFIX_QUALIFIERS[text[p]]
                 p += 1
+                if _spaced(text, p, token_kind):
+                    p += 1
             if text[p:p + 1] in _SCALE_FIRST:
                 for s, f in _SCALES:
                     if text.startswith(s, p):
@@ -482,6 +511,8 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
                             continue
                         scale, factor = s, f
                         p += len(s)
+                        if _spaced(text, p, token_kind):
+                            p += 1
                         break
             if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
                 qualifier = _INFIX_QUALIFIERS[text[p]]

@@ -2,7 +2,9 @@
 
 Markers, from the outermost kind to the innermost:
 
-- ``cn_dun``      一、 at the start of a line (a part, level 1);
+- ``cn_part``     第一部分 at the start of a line (a part);
+- ``cn_dun``      一、 at the start of a line (a part, level 1); a line that begins with a bare 、
+                  (a page that lost the numeral) and holds no 。 is the next part;
 - ``cn_paren``    (一) at the start of a line;
 - ``arabic_dot``  1. or 1、 at the start of a line;
 - ``arabic_paren``(1) at the start of a line;
@@ -18,6 +20,11 @@ that paragraph; one that leads a paragraph runs on until the next sibling or out
 
 A heading stands on its own line, or runs into its paragraph and ends at the first 。 (；/; for
 一是 items).
+
+Pages that lost their line breaks glue a heading to the text before and after it: a 一、, (一) or
+第一部分 marker inside a line, right after a 。 or a space, is read as if it began a line (it
+still has to continue its siblings' sequence), and a heading ends at a space that comes before
+such a glued marker. Characters a page lost before a marker (``??一、``) are passed over.
 """
 
 from __future__ import annotations
@@ -31,15 +38,21 @@ from .numerals import cn_small_int
 # Markers are read from one to three of ten numerals, so at most 1,110 strings are ever looked up.
 _small_int = cache(cn_small_int)
 
-RANK = {"document": 0, "cn_dun": 1, "cn_paren": 2, "arabic_dot": 3, "arabic_paren": 4, "circled": 5, "cn_shi": 6}
+RANK = {"document": 0, "cn_part": 1, "cn_dun": 2, "cn_paren": 3, "arabic_dot": 4, "arabic_paren": 5, "circled": 6,
+        "cn_shi": 7}
 _CN = "[一二三四五六七八九十]{1,3}"
 LINE_MARKERS = [
-    ("cn_dun", re.compile(rf"^({_CN})、")),
+    ("cn_dun", re.compile(rf"^({_CN}|(?=、[^。]*$))、")),
     ("cn_paren", re.compile(rf"^[(（]({_CN})[)）]")),
     ("arabic_dot", re.compile(r"^(\d{1,2})(?:[.．](?!\d)|、)")),
     ("arabic_paren", re.compile(r"^[(（](\d{1,2})[)）]")),
     ("circled", re.compile(r"^([①-⑳])")),
+    ("cn_part", re.compile(rf"^第({_CN})部分(?:[、:：,，.]|\s)?")),
 ]
+# A marker glued inside a line (a page that lost its line breaks): after a 。 or a space.
+_GLUED_MARKER = re.compile(rf"(?<=[。 ])(?:{_CN}、|[(（]{_CN}[)）]|第{_CN}部分)")
+# Characters a page lost (shown as ?), before a marker at the start of a line.
+_LOST_LEAD = re.compile(r"[?？\ufffd]+(?=[一二三四五六七八九十(（第])")
 SHI_MARKER = re.compile(rf"(?:^|(?<=[。；;：:，,！？!?]))({_CN})是", re.M)
 _CN_DIGITS = frozenset("一二三四五六七八九十")
 _SHI_AFTER = frozenset("。；;：:，,！？!?\n")
@@ -48,6 +61,8 @@ _SHI_AFTER = frozenset("。；;：:，,！？!?\n")
 # line none. Most lines are prose, and 一是 lines would otherwise try every pattern.
 _MARKERS_BY_FIRST = {
     **dict.fromkeys("一二三四五六七八九十", [LINE_MARKERS[0]]),
+    "、": [LINE_MARKERS[0]],
+    "第": [LINE_MARKERS[5]],
     **dict.fromkeys("(（", [LINE_MARKERS[1], LINE_MARKERS[3]]),
     **dict.fromkeys(map(chr, range(ord("①"), ord("⑳") + 1)), [LINE_MARKERS[4]]),
 }
@@ -91,6 +106,8 @@ def _ordinal(marker_type: str, num: str) -> int | None:
         return int(num)
     if marker_type == "circled":
         return ord(num) - ord("①") + 1
+    if num == "":
+        return 0  # a bare 、: the numeral was lost, the part continues its siblings (see _accepts)
     return _small_int(num)
 
 
@@ -134,9 +151,11 @@ class _TreeBuilder:
             self.stack.pop().end = at
 
     def _accepts(self, parent: _Node, marker_type: str, ordinal: int) -> bool:
-        return ordinal == parent.last_ordinal.get(marker_type, 0) + 1
+        return ordinal == parent.last_ordinal.get(marker_type, 0) + 1 or ordinal == 0
 
     def _open(self, node: _Node) -> None:
+        if node.ordinal == 0:  # a lost numeral: the next in the sequence
+            node.ordinal = node.parent.last_ordinal.get(node.marker_type, 0) + 1
         node.parent.last_ordinal[node.marker_type] = node.ordinal
         self.stack.append(node)
         self.nodes.append(node)
@@ -147,6 +166,9 @@ class _TreeBuilder:
             return
         opened_line_marker = False
         first = self.body[start] if start < end else ""
+        if first in "?？\ufffd" and (lost := _LOST_LEAD.match(self.body, start, end)):
+            start = lost.end()
+            first = self.body[start]
         candidates = line_marker_candidates(first)
         text = self.body[start:end] if candidates else ""
         for marker_type, pattern in candidates:
@@ -164,7 +186,7 @@ class _TreeBuilder:
                 continue
             self._close_until(rank, start - 1)
             hs, he, run_in = _heading_span(self.body, start + m.end(), end, end, "。")
-            self._open(_Node(marker_type, ordinal, m.group(0), start, hs, he, run_in, parent))
+            self._open(_Node(marker_type, ordinal, m.group(0).rstrip(), start, hs, he, run_in, parent))
             opened_line_marker = True
             break
         self._shi_items(start, end, self.stack[-1].heading_end if opened_line_marker else start)
@@ -232,13 +254,32 @@ def _tree_nodes(body: str, line_spans: list[tuple[int, int]], first_line: int, e
     builder = _TreeBuilder(body, end_of_sections)
     for i, (start, end) in enumerate(line_spans):
         if i >= first_line:
-            builder.line(start, end)
+            for seg_start, seg_end in _segments(body, start, end):
+                builder.line(seg_start, seg_end)
     builder.finish()
     # Trailing line breaks are not part of a section.
     for node in builder.nodes:
         while node.end > node.start and body[node.end - 1] == "\n":
             node.end -= 1
     return builder.nodes
+
+
+def _segments(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The line ``body[start:end]`` cut before every marker glued inside it (``_GLUED_MARKER``);
+    a space before such a marker ends the segment before it. Most lines hold none."""
+    if end - start < 4 or not any(c in body[start + 1:end] for c in "、)）分"):
+        return [(start, end)]
+    cuts = [m.start() for m in _GLUED_MARKER.finditer(body, start + 1, end)]
+    if not cuts:
+        return [(start, end)]
+    out, pos = [], start
+    for cut in cuts:
+        stop = cut - 1 if body[cut - 1] == " " else cut
+        if stop > pos:
+            out.append((pos, stop))
+        pos = cut
+    out.append((pos, end))
+    return out
 
 
 def line_spans(body: str) -> list[tuple[int, int]]:
@@ -249,15 +290,49 @@ def line_spans(body: str) -> list[tuple[int, int]]:
     return spans
 
 
-def classify_part(heading: str, part_rows: list[dict[str, str]]) -> tuple[str, str]:
-    """(part_type, elements) of a level-1 heading from the heading rules of the codebook."""
-    return _classify_part(heading, _heading_rules(part_rows))
+def classify_part(heading: str, part_rows: list[dict[str, str]], content: str = "") -> tuple[str, str]:
+    """(part_type, elements) of a level-1 part from the rules of the codebook (see ``PartRules``)."""
+    return PartRules(part_rows).classify(heading, content)
 
 
-def _heading_rules(part_rows: list[dict[str, str]]) -> list[tuple[re.Pattern, str, str]]:
-    """(pattern, element code, part type) of each heading rule, in codebook order."""
-    return [(re.compile(row["pattern"]), row["element_code"], row["part_type"])
-            for row in part_rows if row["evidence"] == "heading"]
+class PartRules:
+    """The part type of a level-1 part, from the codebook's rules in three steps:
+
+    1. ``heading`` rules: the heading announces an element (主要举措和成效, 存在的问题, 下一步打算);
+       several types announced make the part ``mixed``;
+    2. else ``heading_task`` rules: the heading names a task of the national outline or the
+       year's work without an element word (深入推进依法行政，全面履行政府职能; 法治政府建设情况);
+    3. else ``content`` rules: the part's text is counted for each rule's pattern, and the type
+       with the most hits wins when it has at least ``_MIN_CONTENT_HITS`` and at least twice as
+       many as the next (what was done, what falls short, what will be done).
+
+    Otherwise ``other``.
+    """
+
+    _MIN_CONTENT_HITS = 3
+
+    def __init__(self, part_rows: list[dict[str, str]]):
+        def rules(kind: str) -> list[tuple[re.Pattern, str, str]]:
+            return [(re.compile(row["pattern"]), row["element_code"], row["part_type"])
+                    for row in part_rows if row["evidence"] == kind]
+
+        self.heading = rules("heading")
+        self.heading_task = rules("heading_task")
+        self.content = rules("content")
+
+    def classify(self, heading: str, content: str = "") -> tuple[str, str]:
+        for rules in (self.heading, self.heading_task):
+            found = _classify_part(heading, rules)
+            if found[0] != "other" or found[1]:
+                return found
+        if content and self.content:
+            counts = sorted(((len(pattern.findall(content)), code, part_type)
+                             for pattern, code, part_type in self.content), reverse=True)
+            best = counts[0]
+            runner_up = counts[1][0] if len(counts) > 1 else 0
+            if best[0] >= self._MIN_CONTENT_HITS and best[0] >= 2 * runner_up:
+                return best[2], best[1]
+        return "other", ""
 
 
 def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tuple[str, str]:
@@ -280,7 +355,7 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
     # Pre-order is already the order of (start, level): each node starts after every node
     # opened before it, the root (level 0, at 0) aside.
     nodes = _tree_nodes(body, spans, first_line, end_of_sections)
-    rules = _heading_rules(part_rows)
+    part_rules = PartRules(part_rows)
     section_rows = []
     for i, n in enumerate(nodes):
         n.section_id = section_id = f"{report_id}-s{i:03d}"
@@ -291,7 +366,8 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
         else:
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
-            part_type, elements = _classify_part(heading, rules) if n.level == 1 else (None, None)
+            part_type, elements = (part_rules.classify(heading, body[he:n.end]) if n.level == 1
+                                   else (None, None))
         section_rows.append({
             "section_id": section_id, "report_id": report_id,
             "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
