@@ -141,6 +141,15 @@ def add_report(session: nox.Session) -> None:
 
 
 @nox.session
+def collect(session: nox.Session) -> None:
+    """Collect reports from their addresses: -- URLS --raw DIR [--listing] [--refresh]; pages and a WARC archive into DIR."""
+    if not session.posargs:
+        session.error("usage: nox -s collect -- URLS --raw DIR [--listing] [--refresh] [--delay S]")
+    _install(session, "build")
+    session.run("python", "-m", "lbgr", "collect", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmark the build on 1×…1000× corpora of report variants (-- --scales 1 10 --jobs 1 2); prints, asserts nothing."""
     _install(session, "build")
@@ -156,8 +165,20 @@ def book(session: nox.Session) -> None:
 
 @nox.session
 def evaluate(session: nox.Session) -> None:
-    """Score the pipeline on labelled files it was not written from: -- FOLDER LABELS.csv [--record]; prints, asserts nothing."""
+    """Score the pipeline on labelled files it was not written from: -- FOLDER LABELS.csv [--record]; prints, asserts nothing.
+
+    First verdicts and metadata against LABELS.csv (lbgr.evaluate); then, where FOLDER holds the
+    excerpts of the hand-made gold in tests/gold/devset/, headings, part types, cited titles and
+    figures against that gold (lbgr.gold_devset). --record writes both sets of figures for the book."""
     if len(session.posargs) < 2:
         session.error("usage: nox -s evaluate -- FOLDER LABELS.csv [--record]")
     _install(session, "build")
+    folder, record = session.posargs[0], "--record" in session.posargs
     session.run("python", "-m", "lbgr.evaluate", *session.posargs)
+    gold_files = Path(__file__).parent / "tests" / "gold" / "devset" / "files.csv"
+    if gold_files.exists() and all((Path(folder) / line.split(",")[0]).exists()
+                                   for line in gold_files.read_text(encoding="utf-8").splitlines()[1:] if line):
+        extra = ["--record", "book/_static/devset_content_accuracy.json"] if record else []
+        session.run("python", "-m", "lbgr.gold_devset", folder, *extra)
+    else:
+        session.log("content scores skipped: FOLDER does not hold the excerpts of tests/gold/devset/")

@@ -307,3 +307,21 @@ def test_a_plan_period_and_a_normalised_title_meet_across_reports(ctx, corpus):
     b = extract_citations(corpus["004"].doc, ctx)["citations"]
     outline = "法治政府建设实施纲要(2021-2025年)"
     assert outline in {r["cited_title_normalized"] for r in a} & {r["cited_title_normalized"] for r in b}
+
+
+def test_a_mixed_bracket_nested_title_passes_validation(tmp_path):
+    """The content rule accepts what the extractor accepts: 〈…> is one nested title."""
+    from lbgr.build import EXIT_OK, build
+    from lbgr.validate import validate_package
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = (Path(__file__).resolve().parents[1] / "data" / "raw" / "000_b42d8d81e0a81924.txt").read_text(encoding="utf-8")
+    cut = text.index("。") + 1
+    (raw / "report.txt").write_text(text[:cut] + "制定《某县落实〈某省实施纲要(2021—2025年)>工作方案》。" + text[cut:],
+                                    encoding="utf-8")
+    out = tmp_path / "package"
+    assert build(raw, out, echo=lambda *_: None, cache_dir=False) == EXIT_OK
+    assert validate_package(out).ok
+    titles = (out / "data" / "tables" / "citations.csv").read_text(encoding="utf-8")
+    assert "某省实施纲要(2021—2025年)" in titles

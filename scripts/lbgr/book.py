@@ -14,7 +14,7 @@
    *code* only, so a page would keep showing old numbers after the data changed. Before the
    build, this module hashes every input the notebooks read besides their own code: the package
    descriptor and every file under ``data/``, ``schemas/``, ``tests/gold/``, the ``lbgr``
-   sources, ``CITATION.cff``, the development-set scores (``book/_static/devset_accuracy.json``),
+   sources, ``CITATION.cff``, the development-set scores (``book/_static/devset_accuracy.json``, ``devset_content_accuracy.json``),
    and the name and version of every installed Python package. The
    hash is kept in ``<build>/.jupyter_cache/lbgr-inputs.sha256``; when it differs from the
    current one, the whole execution cache is deleted, so every notebook runs again against the
@@ -396,7 +396,7 @@ def inputs_digest(root: Path = paths.ROOT, package: Path | None = None) -> str:
     h = hashlib.sha256()
     for base, rels in ((package, ["datapackage.json", "build_report.json", "data", "schemas"]),
                        (root, ["CITATION.cff", "pyproject.toml", "schemas", "tests/gold", "scripts/lbgr",
-                               "book/_static/devset_accuracy.json"])):
+                               "book/_static/devset_accuracy.json", "book/_static/devset_content_accuracy.json"])):
         h.update(str(base.resolve() == root.resolve()).encode())
         for p in _files_under(base, rels):
             h.update(p.relative_to(base).as_posix().encode() + b"\0")

@@ -51,8 +51,10 @@ class FileOutcome:
 
 
 def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_digest: bool = False,
-                 data: bytes | None = None, digest: str | None = None) -> FileOutcome:
-    """Everything for one raw file; never raises, so one bad file cannot stop the others."""
+                 data: bytes | None = None, digest: str | None = None,
+                 provenance: tuple[str, str] = ("", "")) -> FileOutcome:
+    """Everything for one raw file; never raises, so one bad file cannot stop the others.
+    ``provenance``: its manifest's (source URL, retrieval date), carried into its reports row."""
     verdict = Verdict(path.name)
     outcome = FileOutcome(verdict)
     try:
@@ -67,7 +69,8 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
         decoded = decode_file(path.name, data)
         t1 = time.perf_counter()
         result = process_text(decoded.text, path.name, digest, ctx, with_digest=with_digest,
-                              source_format=decoded.source_format, source_encoding=decoded.encoding)
+                              source_format=decoded.source_format, source_encoding=decoded.encoding,
+                              provenance=provenance)
         t2 = time.perf_counter()
         outcome.seconds = {"read_decode": t1 - t0, "normalise_structure": t2 - t1}
         for name, stage in stages.PER_REPORT_STAGES:
@@ -94,9 +97,11 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
 
 
 def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Path,
-               with_digest: bool = False, data: bytes | None = None, digest: str | None = None) -> FileSummary:
+               with_digest: bool = False, data: bytes | None = None, digest: str | None = None,
+               provenance: tuple[str, str] = ("", "")) -> FileSummary:
     """Process one file, write its fragment to ``target`` and return only its summary."""
-    outcome = process_file(path, expected_sha256, ctx, with_digest=with_digest, data=data, digest=digest)
+    outcome = process_file(path, expected_sha256, ctx, with_digest=with_digest, data=data, digest=digest,
+                           provenance=provenance)
     summary = FileSummary(outcome.verdict, seconds=outcome.seconds)
     fragment = None
     if outcome.result is not None:
@@ -126,8 +131,14 @@ def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Pa
     return summary
 
 
-def _file_key(path: Path, digest: str, expected: str | None, with_digest: bool = False) -> str:
-    return f"{path.name}\0{digest}\0{expected}\0{with_digest}"
+def _file_key(path: Path, digest: str, expected: str | None, with_digest: bool = False,
+              provenance: tuple[str, str] = ("", "")) -> str:
+    return f"{path.name}\0{digest}\0{expected}\0{with_digest}\0{provenance[0]}\0{provenance[1]}"
+
+
+def _provenance(manifest: dict, name: str) -> tuple[str, str]:
+    row = manifest.get(name, {})
+    return row.get("source_url") or "", row.get("retrieved_date") or ""
 
 
 class Spool:
@@ -150,8 +161,8 @@ class Spool:
                 removed += 1
         return removed
 
-    def locate(self, path: Path, expected: str | None, with_digest: bool = False
-               ) -> tuple[Path, FileSummary | None, bytes | None, str | None]:
+    def locate(self, path: Path, expected: str | None, with_digest: bool = False,
+               provenance: tuple[str, str] = ("", "")) -> tuple[Path, FileSummary | None, bytes | None, str | None]:
         """(where its fragment goes, its cached summary or None, and its bytes and SHA-256 if
         they were read: the worker then neither reads nor hashes the file again)."""
         if self.cache is None:
@@ -159,7 +170,7 @@ class Spool:
             return self.scratch / f"{self._n:07d}.fragment", None, None, None
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        key = _file_key(path, digest, expected, with_digest)
+        key = _file_key(path, digest, expected, with_digest, provenance)
         target = self.cache.path(key)
         self.used.add(target)
         return target, self.cache.get(key), data, digest
@@ -171,12 +182,14 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
     todo: list[tuple[int, tuple]] = []
     for p in files:
         sha = manifest.get(p.name, {}).get("source_sha256") or None
-        target, cached, data, digest = spool.locate(p, sha)
+        prov = _provenance(manifest, p.name)
+        target, cached, data, digest = spool.locate(p, sha, provenance=prov)
         summaries.append(cached)
         if cached is None:
-            todo.append((len(summaries) - 1, (p, sha, target, data, digest)))
+            todo.append((len(summaries) - 1, (p, sha, target, data, digest, prov)))
     if jobs <= 1 or len(todo) < 2:
-        fresh = [spool_file(p, sha, ctx, target, data=data, digest=digest) for _, (p, sha, target, data, digest) in todo]
+        fresh = [spool_file(p, sha, ctx, target, data=data, digest=digest, provenance=prov)
+                 for _, (p, sha, target, data, digest, prov) in todo]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -202,8 +215,8 @@ def _init_worker(ctx: Context) -> None:
 
 
 def _spool_one(arg) -> FileSummary:
-    path, sha, target, data, digest = arg
-    return spool_file(path, sha, _WORKER_CTX, target, data=data, digest=digest)
+    path, sha, target, data, digest, prov = arg
+    return spool_file(path, sha, _WORKER_CTX, target, data=data, digest=digest, provenance=prov)
 
 
 def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: Spool) -> list[FileSummary]:
@@ -231,9 +244,10 @@ def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: S
         for i in group:
             name = summaries[i].verdict.source_file
             sha = manifest.get(name, {}).get("source_sha256") or None
-            target, cached, data, digest = spool.locate(ctx.raw_dir / name, sha, with_digest=True)
+            prov = _provenance(manifest, name)
+            target, cached, data, digest = spool.locate(ctx.raw_dir / name, sha, with_digest=True, provenance=prov)
             redo = cached or spool_file(ctx.raw_dir / name, sha, ctx, target, with_digest=True, data=data,
-                                        digest=digest)
+                                        digest=digest, provenance=prov)
             redo.verdict.reasons = [r for r in redo.verdict.reasons if "also has the ID" not in r]
             redo.verdict.reasons.append(f"another report also has the ID {rid}; a digest was added to keep IDs unique")
             if redo.verdict.verdict != "rejected":

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from .citations import CLOSER_OF
+from .citations import CLOSER_OF, closes
 from .policy_terms import QUOTE_PAIRS
 
 SHARE_COLUMNS = ("keyword_hit_share", "unit_share", "char_share")
@@ -27,8 +27,11 @@ def _listed(ids: list, why: str, limit: int = 10) -> list[str]:
     return [f"{why}: {', '.join(map(str, ids[:limit]))}{more}"]
 
 
-def _bracketed(df: pd.DataFrame, bodies: dict[str, str], id_col: str, text_col: str, pairs: dict[str, str]) -> list:
-    """IDs of rows whose text is not the body between an opener of ``pairs`` and its closer."""
+def _bracketed(df: pd.DataFrame, bodies: dict[str, str], id_col: str, text_col: str, pairs: dict[str, str],
+               closes=None) -> list:
+    """IDs of rows whose text is not the body between an opener of ``pairs`` and a closer of it
+    (its own, or one that ``closes(opener, closer)`` accepts)."""
+    closes = closes or (lambda opener, closer: pairs[opener] == closer)
     bad = []
     for rid, key, s, e, text in zip(df.report_id.tolist(), df[id_col].tolist(), df.char_start.tolist(), df.char_end.tolist(), df[text_col].tolist()):
         body = bodies.get(rid)
@@ -37,7 +40,7 @@ def _bracketed(df: pd.DataFrame, bodies: dict[str, str], id_col: str, text_col: 
         s, e = int(s), int(e)
         opener = body[s - 1] if s >= 1 else ""
         closer = body[e] if e < len(body) else ""
-        if body[s:e] != text or opener not in pairs or pairs[opener] != closer:
+        if body[s:e] != text or opener not in pairs or not closes(opener, closer):
             bad.append(key)
     return bad
 
@@ -46,7 +49,7 @@ def check_citations(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> 
     df = tables.get("citations")
     if df is None or df.empty:
         return []
-    errors = _listed(_bracketed(df, bodies, "citation_id", "cited_title", CLOSER_OF),
+    errors = _listed(_bracketed(df, bodies, "citation_id", "cited_title", CLOSER_OF, closes),
                      "citations: cited_title is not the body text between matching title brackets at [char_start, char_end)")
     by_id = df.set_index("citation_id")
     nested = df.dropna(subset=["parent_citation_id"])

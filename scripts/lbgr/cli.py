@@ -1,4 +1,4 @@
-"""Command line: python -m lbgr {build,validate,schemas} (nox sessions call these)."""
+"""Command line: python -m lbgr {build,validate,schemas,add,collect} (nox sessions call these)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--raw", type=Path, default=paths.RAW)
     a.add_argument("--out", type=Path, default=None, help="package to rebuild (default: this repository when --raw is data/raw)")
     a.add_argument("--no-build", action="store_true", help="only copy and record; do not rebuild")
+    c = sub.add_parser("collect", help="fetch report pages from their addresses into a raw folder, archived in WARC")
+    c.add_argument("urls", type=Path, help="text file (one address a line, optional note) or CSV with url[,note]")
+    c.add_argument("--raw", type=Path, required=True, help="raw folder to collect into (made if missing)")
+    c.add_argument("--listing", action="store_true", help="the addresses are disclosure column pages: collect the reports they link")
+    c.add_argument("--max-pages", type=int, default=10, help="listing pages to follow by «下一页» (default 10)")
+    c.add_argument("--refresh", action="store_true", help="fetch addresses collected before again; changed content is kept beside the old")
+    c.add_argument("--delay", type=float, default=3.0, help="seconds between two requests to one host (default 3)")
+    c.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a response (default 30)")
+    c.add_argument("--retries", type=int, default=3, help="tries after the first on timeouts and 5xx answers (default 3)")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -64,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("not rebuilt: pass --out PACKAGE to rebuild a package from this raw folder")
             return EXIT_OK
         return build(args.raw, out)
+    if args.command == "collect":
+        from .collect import run
+
+        return run(args.urls, args.raw, listing=args.listing, refresh=args.refresh, delay=args.delay,
+                   timeout=args.timeout, retries=args.retries, max_pages=args.max_pages)
     if args.command == "schemas":
         from .schema_registry import write_table_schemas
 

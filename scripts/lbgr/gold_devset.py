@@ -76,8 +76,11 @@ def _t2s(text: str) -> str:
 
 
 def comparable(text: str) -> str:
-    """Text converted as the pipeline converts it (t2s, NFKC), without spaces and line breaks."""
-    return "".join(unicodedata.normalize("NFKC", c) for c in _t2s(text) if not c.isspace())
+    """Text converted as the pipeline converts it (pinyin after characters removed, t2s, NFKC),
+    without spaces and line breaks."""
+    from .repair import remove_pinyin
+
+    return "".join(unicodedata.normalize("NFKC", c) for c in _t2s(remove_pinyin(text)[0]) if not c.isspace())
 
 
 def body_to_excerpt(excerpt: str, body: str) -> list[int]:

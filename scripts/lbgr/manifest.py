@@ -6,7 +6,12 @@ import csv
 import hashlib
 from pathlib import Path
 
-FIELDS = ["source_file", "source_sha256", "source_bytes", "source_url", "retrieved_date", "notes"]
+#: Columns every manifest has (a hand-made one may have only these).
+REQUIRED = ["source_file", "source_sha256", "source_bytes", "source_url", "retrieved_date", "notes"]
+#: What the collector (lbgr.collect) adds: what the server answered and where the WARC keeps it.
+COLLECTED = ["final_url", "retrieved_at", "http_status", "content_type", "declared_encoding",
+             "detected_encoding", "warc_file", "warc_record_id", "role", "parent_url"]
+FIELDS = REQUIRED + COLLECTED
 
 
 def sha256_file(path: Path) -> str:
@@ -22,10 +27,10 @@ def read_manifest(path: Path) -> dict[str, dict[str, str]]:
         return {}
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    missing = [f for f in FIELDS if rows and f not in rows[0]]
+    missing = [f for f in REQUIRED if rows and f not in rows[0]]
     if missing:
         raise ValueError(f"{path}: the manifest lacks the columns {missing}")
-    return {row["source_file"]: row for row in rows}
+    return {row["source_file"]: {f: row.get(f) or "" for f in FIELDS} for row in rows}
 
 
 def write_manifest(path: Path, rows: dict[str, dict[str, str]]) -> None:

@@ -83,7 +83,8 @@ def _completeness_warnings(row: dict, body_lines: list[str], meta) -> list[str]:
 
 
 def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
-                 with_digest: bool = False, source_format: str = "txt", source_encoding: str = "") -> ReportResult:
+                 with_digest: bool = False, source_format: str = "txt", source_encoding: str = "",
+                 provenance: tuple[str, str] = ("", "")) -> ReportResult:
     """Process one decoded report. ``with_digest`` forces the body digest into the report ID
     (the build asks for it when two different reports would otherwise share an ID)."""
     text, n_pinyin = remove_pinyin(text)
@@ -184,6 +185,8 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         "source_format": source_format,
         "source_encoding": source_encoding,
         "is_traditional_source": converted,
+        "source_url": provenance[0],
+        "retrieved_date": provenance[1] or None,
     }
     warnings += _completeness_warnings(row, body_lines, meta)
     doc = ReportDoc(report_id=report_id, body=body, sections=sections, paragraphs=paragraphs, meta=row)
