@@ -277,3 +277,25 @@ def test_read_metadata_uses_the_page_title_when_the_body_has_none():
     meta = read_metadata(["2019年，全省推进依法行政，法治政府建设取得新的成效，人民群众满意度不断提升。"],
                          page_title="某某省2019年度法治政府建设情况报告")
     assert meta.report_year == 2019 and meta.title_line is None
+
+
+def test_a_former_name_gets_the_code_valid_in_its_years(tmp_path):
+    """Names the current codes no longer have resolve from the history of the codes; a current
+    name is never shadowed by a former one."""
+    from lbgr.divisions import DivisionIndex
+
+    ref = tmp_path / "divisions.csv"
+    ref.write_text("division_code,name,division_level,province_code,prefecture_code,province,prefecture\n"
+                   "990000,甲省,province,990000,,甲省,\n990100,乙市,prefecture,990000,990100,甲省,乙市\n"
+                   "990181,丙州市,county,990000,990100,甲省,乙市\n990102,丁区,county,990000,990100,甲省,乙市\n",
+                   encoding="utf-8")
+    ref.with_name("division_history.csv").write_text(
+        "division_code,name,division_level,province_code,prefecture_code,province,prefecture,first_year,last_year\n"
+        "990127,丙县,county,990000,990100,甲省,乙市,2016,2020\n"
+        "990199,丁区,county,990000,990100,甲省,乙市,2016,2018\n", encoding="utf-8")
+    idx = DivisionIndex.from_csv(ref)
+    (former,) = idx.lookup("丙县")
+    assert (former.division_code, former.last_year, former.prefecture) == ("990127", 2020, "乙市")
+    assert [d.division_code for d in idx.lookup("丁区")] == ["990102"]
+    assert idx.names_in("丙县人民政府关于2020年度法治政府建设情况的报告") == ["丙县"]
+    assert DivisionIndex.from_csv(ref, history=tmp_path / "none.csv").lookup("丙县") == []

@@ -25,6 +25,8 @@ class Division:
     prefecture_code: str
     province: str
     prefecture: str
+    # For a former division (division_history.csv): the last year the statistical codes list it.
+    last_year: int | None = None
 
     @property
     def full_name(self) -> str:
@@ -100,12 +102,20 @@ def stem_forms(d: Division) -> set[str]:
 
 
 class DivisionIndex:
-    def __init__(self, divisions: list[Division]):
+    def __init__(self, divisions: list[Division], former: list[Division] = ()):
+        """``former``: divisions the current codes no longer list (renamed, merged, re-coded).
+        Their names are looked up only where no current division has the name, so that a report
+        of the years before a change (横县, now 横州市) gets the code that was valid then."""
         self.divisions = divisions
         self.by_code = {d.division_code: d for d in divisions}
         self.by_name: dict[str, list[Division]] = defaultdict(list)
         for d in divisions:
             self.by_name[d.name].append(d)
+        current_names = set(self.by_name)
+        for d in former:
+            if d.name not in current_names:
+                self.by_name[d.name].append(d)
+                self.by_code.setdefault(d.division_code, d)
         # Generated short forms (恩施州, 镇宁自治县, 科右前旗) that are no official name themselves.
         self.short: dict[str, list[Division]] = defaultdict(list)
         for d in divisions:
@@ -132,9 +142,19 @@ class DivisionIndex:
         self._last_char = re.compile("[" + re.escape("".join(last_chars)) + "]")
 
     @classmethod
-    def from_csv(cls, path: Path) -> DivisionIndex:
+    def from_csv(cls, path: Path, history: Path | None = None) -> DivisionIndex:
+        """The divisions of ``path``, and the former ones of ``history`` (by default
+        ``division_history.csv`` beside it, where it exists)."""
         with open(path, encoding="utf-8", newline="") as fh:
-            return cls([Division(**row) for row in csv.DictReader(fh)])
+            current = [Division(**row) for row in csv.DictReader(fh)]
+        history = Path(path).with_name("division_history.csv") if history is None else history
+        former = []
+        if history.exists():
+            with open(history, encoding="utf-8", newline="") as fh:
+                for row in csv.DictReader(fh):
+                    row.pop("first_year")
+                    former.append(Division(**{**row, "last_year": int(row.pop("last_year"))}))
+        return cls(current, former)
 
     def lookup(self, name: str) -> list[Division]:
         """The divisions called ``name``, by official name or else by a generated short form."""
@@ -196,7 +216,7 @@ class DivisionIndex:
 class _NameFinder(DivisionIndex):
     """Finds the keys of ``names`` in a text, as ``DivisionIndex.names_in`` does."""
 
-    def __init__(self, names: dict[str, list[Division]]):  # noqa: super().__init__ not wanted
+    def __init__(self, names: dict[str, list[Division]]):  # no super().__init__: only the name lookup is wanted
         self.by_name = names
         self._lengths: dict[str, list[int]] = defaultdict(list)
         for name in sorted({n for n in names if n}, key=len):
