@@ -396,7 +396,9 @@ def inputs_digest(root: Path = paths.ROOT, package: Path | None = None) -> str:
     h = hashlib.sha256()
     for base, rels in ((package, ["datapackage.json", "build_report.json", "data", "schemas"]),
                        (root, ["CITATION.cff", "pyproject.toml", "schemas", "tests/gold", "scripts/lbgr",
-                               "book/_static/devset_accuracy.json", "book/_static/devset_content_accuracy.json"])):
+                               "book/_static/devset_accuracy.json", "book/_static/devset_content_accuracy.json",
+                               "book/_static/devset_content_heldout.json",
+                               "book/_static/devset_content_heldout_first.json"])):
         h.update(str(base.resolve() == root.resolve()).encode())
         for p in _files_under(base, rels):
             h.update(p.relative_to(base).as_posix().encode() + b"\0")
