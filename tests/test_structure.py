@@ -178,3 +178,24 @@ def test_content_decides_only_with_clear_evidence(ctx):
     text = "\n".join([TITLE, OPENING, "一、坚持守正创新", "全年办理案件120件。明年将继续深化改革。"])
     r = doc_from_text(text, ctx)
     assert [s.part_type for s in r.doc.sections if s.level == 1] == ["other"]
+
+
+def test_a_part_on_the_governments_duty_for_rule_of_law_building_is_responsibility(ctx):
+    text = "\n".join([TITLE, OPENING,
+                      "一、深入学习法治思想,认真履行推进法治政府建设工作职责", "召开专题会议。",
+                      "二、压紧压实法治建设责任", "层层签订责任书。",
+                      "三、加强统筹,落实部门主体责任", "督促部门落实。",
+                      "四、强化保障,靠实工作责任", "明确分工。"])
+    r = doc_from_text(text, ctx)
+    # A 主体责任 or a bare 工作责任 is not the duty for rule-of-law building: those parts report work.
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == [
+        "responsibility", "responsibility", "achievements", "achievements"]
+
+
+def test_an_action_phrase_heading_reports_work_unless_its_text_leans_elsewhere(ctx):
+    text = "\n".join([TITLE, OPENING,
+                      "一、强化使命担当", "领导干部带头学法。",
+                      "二、优化服务体系,推动作用发挥", "精简审批环节,全年办理事项30件。",
+                      "三、持续深化改革", "明年将继续推进改革。"])
+    r = doc_from_text(text, ctx)
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == ["achievements", "achievements", "other"]

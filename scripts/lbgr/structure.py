@@ -304,7 +304,10 @@ class PartRules:
        year's work without an element word (深入推进依法行政，全面履行政府职能; 法治政府建设情况);
     3. else ``content`` rules: the part's text is counted for each rule's pattern, and the type
        with the most hits wins when it has at least ``_MIN_CONTENT_HITS`` and at least twice as
-       many as the next (what was done, what falls short, what will be done).
+       many as the next (what was done, what falls short, what will be done);
+    4. else ``heading_action`` rules: the heading is an action phrase describing the year's work
+       (强化政治担当; 优化职能体系，推动…), which an excerpt's thin content may not settle; taken
+       only when no other type has as many content hits.
 
     Otherwise ``other``.
     """
@@ -319,12 +322,14 @@ class PartRules:
         self.heading = rules("heading")
         self.heading_task = rules("heading_task")
         self.content = rules("content")
+        self.heading_action = rules("heading_action")
 
     def classify(self, heading: str, content: str = "") -> tuple[str, str]:
         for rules in (self.heading, self.heading_task):
             found = _classify_part(heading, rules)
             if found[0] != "other" or found[1]:
                 return found
+        counts = []
         if content and self.content:
             counts = sorted(((len(pattern.findall(content)), code, part_type)
                              for pattern, code, part_type in self.content), reverse=True)
@@ -332,7 +337,14 @@ class PartRules:
             runner_up = counts[1][0] if len(counts) > 1 else 0
             if best[0] >= self._MIN_CONTENT_HITS and best[0] >= 2 * runner_up:
                 return best[2], best[1]
-        return "other", ""
+        found = _classify_part(heading, self.heading_action)
+        if found[0] != "other":
+            # Only when the text does not lean elsewhere: every other type's content hits stay
+            # below the action type's (and are none when it has none).
+            own = sum(n for n, _, t in counts if t == found[0])
+            if any(n >= max(own, 1) for n, _, t in counts if t != found[0]):
+                return "other", ""
+        return found
 
 
 def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tuple[str, str]:
