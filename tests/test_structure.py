@@ -199,3 +199,54 @@ def test_an_action_phrase_heading_reports_work_unless_its_text_leans_elsewhere(c
                       "三、持续深化改革", "明年将继续推进改革。"])
     r = doc_from_text(text, ctx)
     assert [s.part_type for s in r.doc.sections if s.level == 1] == ["achievements", "achievements", "other"]
+
+
+def test_a_short_line_above_a_new_numbered_sequence_is_an_unnumbered_part(ctx):
+    text = "\n".join([TITLE, OPENING, "2022年度工作回顾", "一、加强组织领导", "(一)完善机制", "召开会议3次。",
+                      "二、规范行政执法", "开展执法检查。",
+                      "下一步工作打算", "一、深化改革", "继续推进。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r, 1) == [(1, "", "2022年度工作回顾"), (1, "", "下一步工作打算")]
+    assert headings(r, 2) == [(2, "一、", "加强组织领导"), (2, "二、", "规范行政执法"), (2, "一、", "深化改革")]
+    parts = [s for s in r.doc.sections if s.level == 1]
+    assert [(s.marker_type, s.ordinal, s.part_type) for s in parts] == [
+        ("unnumbered", 1, "achievements"), ("unnumbered", 2, "plans")]
+
+
+def test_a_heading_line_above_parenthesised_items_heads_them(ctx):
+    text = "\n".join([TITLE, OPENING, "以制度建设为抓手,推动依法行政", "(一)健全制度体系。出台文件5件。",
+                      "(二)规范决策程序。落实合法性审查。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "", "以制度建设为抓手,推动依法行政"), (2, "(一)", "健全制度体系"),
+                           (2, "(二)", "规范决策程序")]
+
+
+def test_a_short_opening_sentence_before_a_shi_list_is_a_run_in_part(ctx):
+    text = "\n".join([TITLE, OPENING, "行政决策更加规范。一是完善决策程序。制定规则。二是加强合法性审查。审查文件。",
+                      "执法监督不断加强。一是开展案卷评查。二是推行执法公示。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "", "行政决策更加规范"), (2, "一是", "完善决策程序"), (2, "二是", "加强合法性审查"),
+                           (1, "", "执法监督不断加强"), (2, "一是", "开展案卷评查"), (2, "二是", "推行执法公示")]
+    assert all(s.is_run_in for s in r.doc.sections if s.level == 1)
+
+
+def test_unnumbered_parts_need_strong_evidence(ctx):
+    # A line with sentence punctuation, a date, a signature-like line or a line not above a new
+    # sequence is no part heading; neither is one once numbered parts have begun, nor a long or
+    # comma-split opening sentence before 一是.
+    text = "\n".join([TITLE, "2023年3月1日", "现将有关情况报告如下:", "一、主要工作", "全年成效明显。",
+                      "重点工作", "(一)强化领导", "召开会议。", "典型经验", "(二)创新机制", "建立制度。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "一、", "主要工作"), (2, "(一)", "强化领导"), (2, "(二)", "创新机制")]
+    text = "\n".join([TITLE, OPENING, "某县人民政府", "一、主要工作", "推进改革。"])
+    assert headings(doc_from_text(text, ctx), 1) == [(1, "一、", "主要工作")]
+    text = "\n".join([TITLE, OPENING, "全年工作扎实推进,取得明显成效。一是完善制度。二是强化监督。"])
+    assert [m for _, m, _ in headings(doc_from_text(text, ctx))] == ["一是", "二是"]
+    text = "\n".join([TITLE, OPENING, "过去一年里全县各部门按照统一部署扎实开展各项工作。一是完善制度。二是强化监督。"])
+    assert [m for _, m, _ in headings(doc_from_text(text, ctx))] == ["一是", "二是"]
+
+
+def test_a_date_or_a_title_right_above_the_first_part_is_no_part_heading(ctx):
+    for line in ["2023年3月1日", "某县2023年法治政府建设年度报告", "关于法治政府建设情况的说明:"]:
+        text = "\n".join([TITLE, OPENING, line, "一、主要工作", "推进改革。"])
+        assert headings(doc_from_text(text, ctx), 1) == [(1, "一、", "主要工作")], line
