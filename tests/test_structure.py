@@ -250,3 +250,15 @@ def test_a_date_or_a_title_right_above_the_first_part_is_no_part_heading(ctx):
     for line in ["2023年3月1日", "某县2023年法治政府建设年度报告", "关于法治政府建设情况的说明:"]:
         text = "\n".join([TITLE, OPENING, line, "一、主要工作", "推进改革。"])
         assert headings(doc_from_text(text, ctx), 1) == [(1, "一、", "主要工作")], line
+
+
+def test_an_introduction_heading_is_a_part_of_type_other_that_the_first_part_closes(ctx):
+    text = "\n".join([TITLE, "前 言", "本报告依据有关规定编制,数据截至年底。", OPENING, "一、主要举措和成效",
+                      "(一)加强领导", "召开会议。", "二、存在的不足", "仍有差距。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "", "前 言"), (1, "一、", "主要举措和成效"), (2, "(一)", "加强领导"),
+                           (1, "二、", "存在的不足")]
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == ["other", "achievements", "problems"]
+    # Only before everything else: a 前言 line inside a part is text.
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "前言", "推进改革。"])
+    assert headings(doc_from_text(text, ctx)) == [(1, "一、", "主要工作")]

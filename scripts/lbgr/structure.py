@@ -16,7 +16,9 @@ before any numbered part has begun (or as the sibling of an earlier unnumbered p
 line with no sentence punctuation, not a title (报告), date or signature, right above a line
 that starts a new sequence (一、, (一), 第一部分), which is then its subdivision
 (2023年度工作回顾 above 一、…); or a paragraph's short opening sentence (no comma, at most 20
-characters) right before its 一是 list, which is then its subdivision.
+characters) right before its 一是 list, which is then its subdivision. An introduction's
+heading line (引 言, 前言) before everything else is an unnumbered part of type ``other`` that the
+first numbered part closes.
 
 A marker opens a section under the nearest open section of an outer kind, so levels are depths
 in the tree: a report that puts 一是 paragraphs directly under its parts gets them at level 2,
@@ -87,6 +89,9 @@ _UNNUMBERED_RUN_IN_MAX = 20
 _NOT_IN_UNNUMBERED = frozenset("。；;：:！!？?《》“”\"")
 _NOT_AN_UNNUMBERED = re.compile(
     r"报告|[0-9０-９]{4}[-/.年][0-9０-９]{1,2}|(?:人民政府|政府|委员会|办公室|局|厅|委|部|院)$|^[\W\d_]*$")
+# An introduction's heading line (引 言, 前言): an unnumbered part of type ``other`` before the first
+# numbered part, which closes it.
+_INTRO = frozenset({"引言", "前言", "导言", "序言"})
 # The line markers that open a new sequence under an unnumbered part (一、, (一), 第一部分).
 _FIRST_OF_SEQUENCE = re.compile(r"(?:[?？\ufffd]*)(?:一、|[(（]一[)）]|第一部分)")
 _TRIM = "。；;：:，, "
@@ -161,6 +166,7 @@ class _TreeBuilder:
         # changes nothing, since a marker never begins inside another (see _shi_markers).
         self.shi = _shi_markers(body)
         self.shi_starts = [m[0] for m in self.shi]
+        self.intro: _Node | None = None  # an open introduction part, closed by the first line marker
 
     def _close_until(self, rank: int, at: int) -> None:
         while len(self.stack) > 1 and RANK[self.stack[-1].marker_type] >= rank:
@@ -200,6 +206,13 @@ class _TreeBuilder:
             parent = self.stack[depth]
             if ordinal is None or not self._accepts(parent, marker_type, ordinal):
                 continue
+            if self.intro is not None:  # the first numbered part ends the introduction
+                if parent is self.intro:
+                    parent = self.root
+                    if not self._accepts(parent, marker_type, ordinal):
+                        continue
+                self._close_until(RANK["unnumbered"], start - 1)
+                self.intro = None
             self._close_until(rank, start - 1)
             hs, he, run_in = _heading_span(self.body, start + m.end(), end, end, "。")
             self._open(_Node(marker_type, ordinal, m.group(0).rstrip(), start, hs, he, run_in, parent))
@@ -215,14 +228,17 @@ class _TreeBuilder:
             return self.stack[1].marker_type == "unnumbered"
         return not any(kind in self.root.last_ordinal for kind in RANK if kind not in ("unnumbered", "cn_shi"))
 
-    def unnumbered(self, start: int, heading_end: int, run_in: bool) -> bool:
+    def unnumbered(self, start: int, heading_end: int, run_in: bool, intro: bool = False) -> bool:
         """Open an unnumbered level-1 part whose heading is ``body[start:heading_end]``, when
-        ``_may_open_unnumbered``; True when it opened."""
-        if start >= self.limit or not self._may_open_unnumbered():
+        ``_may_open_unnumbered`` (an introduction only before anything else); True when it opened."""
+        if start >= self.limit or not self._may_open_unnumbered() or (intro and len(self.stack) > 1):
             return False
         self._close_until(RANK["unnumbered"], start - 1)
-        self._open(_Node("unnumbered", self.root.last_ordinal.get("unnumbered", 0) + 1, "", start, start,
-                         heading_end, run_in, self.root))
+        node = _Node("unnumbered", self.root.last_ordinal.get("unnumbered", 0) + 1, "", start, start,
+                     heading_end, run_in, self.root)
+        self._open(node)
+        if intro:
+            self.intro = node
         return True
 
     def _shi_items(self, start: int, end: int, skip_to: int) -> None:
@@ -310,6 +326,9 @@ def _tree_nodes(body: str, line_spans: list[tuple[int, int]], first_line: int, e
     for i, (start, end) in enumerate(line_spans):
         if i >= first_line:
             if _heads_a_sequence(body, line_spans, i) and builder.unnumbered(start, end, False):
+                continue
+            if end - start <= 5 and body[start:end].replace(" ", "") in _INTRO and builder.unnumbered(
+                    start, end, False, intro=True):
                 continue
             for seg_start, seg_end in _segments(body, start, end):
                 builder.line(seg_start, seg_end)
@@ -450,8 +469,12 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
         else:
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
-            part_type, elements = (part_rules.classify(heading, body[he:n.end]) if n.level == 1
-                                   else (None, None))
+            if n.level != 1:
+                part_type, elements = None, None
+            elif n.marker_type == "unnumbered" and heading.replace(" ", "") in _INTRO:
+                part_type, elements = "other", ""  # an introduction reports no element
+            else:
+                part_type, elements = part_rules.classify(heading, body[he:n.end])
         section_rows.append({
             "section_id": section_id, "report_id": report_id,
             "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
