@@ -16,6 +16,7 @@ stages.register_all()  # the registry first, so that importing a stage module ca
 
 from content_helpers import make_doc  # noqa: E402
 from lbgr.citations import (  # noqa: E402
+    SPLIT_TITLE_MAX_CHARS,
     CitationRules,
     closes,
     extract_citations,
@@ -89,7 +90,9 @@ def test_angle_brackets_outside_a_title_are_not_titles():
     assert titles("比例<5%且>1%的项目,〈说明〉") == []
 
 
-@pytest.mark.parametrize("text", ["印发《某某办法", "某某办法》已印发", "《》", "《某某\n办法》", "《 》"])
+# A line break inside a title breaks it where the line before ended a sentence (issue 18 accepts
+# a title the page broke over two lines: test_a_title_split_by_one_line_break).
+@pytest.mark.parametrize("text", ["印发《某某办法", "某某办法》已印发", "《》", "《某某。\n办法》", "《 》"])
 def test_unbalanced_empty_or_broken_titles_give_nothing(text):
     assert titles(text) == []
 
@@ -110,7 +113,9 @@ def test_every_found_title_is_grounded_between_matching_brackets(text):
     assert [s.start for s in spans] == sorted(s.start for s in spans)
     for s in spans:
         inner = text[s.start:s.end]
-        assert inner.strip() and "\n" not in inner
+        assert inner.strip() and inner.count("\n") <= 1
+        if "\n" in inner:  # one line break, inside a short title, not after the end of a sentence
+            assert len(inner) <= SPLIT_TITLE_MAX_CHARS and inner.split("\n")[0][-1:] not in "。；;！!？?:："
         assert text[s.start - 1] == s.opener and closes(s.opener, text[s.end])
         if s.parent is None:
             assert s.opener == "《"
@@ -309,8 +314,9 @@ def test_a_plan_period_and_a_normalised_title_meet_across_reports(ctx, corpus):
     assert outline in {r["cited_title_normalized"] for r in a} & {r["cited_title_normalized"] for r in b}
 
 
-def test_a_mixed_bracket_nested_title_passes_validation(tmp_path):
-    """The content rule accepts what the extractor accepts: 〈…> is one nested title."""
+def test_mixed_bracket_and_split_titles_pass_validation(tmp_path):
+    """The content rules accept what the extractor accepts: 〈…> is one nested title, and a title
+    split by one line break keeps it in cited_title (verbatim) but not in its normalised form."""
     from lbgr.build import EXIT_OK, build
     from lbgr.validate import validate_package
 
@@ -318,10 +324,26 @@ def test_a_mixed_bracket_nested_title_passes_validation(tmp_path):
     raw.mkdir()
     text = (Path(__file__).resolve().parents[1] / "data" / "raw" / "000_b42d8d81e0a81924.txt").read_text(encoding="utf-8")
     cut = text.index("。") + 1
-    (raw / "report.txt").write_text(text[:cut] + "制定《某县落实〈某省实施纲要(2021—2025年)>工作方案》。" + text[cut:],
-                                    encoding="utf-8")
+    (raw / "report.txt").write_text(text[:cut] + "制定《某县落实〈某省实施纲要(2021—2025年)>工作方案》和《某县行政\n"
+                                    "执法规定》。" + text[cut:], encoding="utf-8")
     out = tmp_path / "package"
     assert build(raw, out, echo=lambda *_: None, cache_dir=False) == EXIT_OK
     assert validate_package(out).ok
     titles = (out / "data" / "tables" / "citations.csv").read_text(encoding="utf-8")
     assert "某省实施纲要(2021—2025年)" in titles
+    assert "某县行政执法规定" in titles  # the split title, normalised without its line break
+
+
+@pytest.mark.parametrize("text, titles", [
+    ("印发《某市法治政府建设\n实施方案》，要求各部门", ["某市法治政府建设\n实施方案"]),  # a page broke the title
+    ("《某县条例》。\n另一行》", ["某县条例"]),  # a stray closer on the next line opens nothing
+    ("见《某办法。\n下一段落内容》", []),  # the line before the break ended a sentence
+    ("《" + "长" * 90 + "\n尾》", []),  # too long to be one title
+    ("《甲\n乙\n丙》", []),  # two breaks
+])
+def test_a_title_split_by_one_line_break(text, titles):
+    assert [text[s.start:s.end] for s in find_titles(text)] == titles
+
+
+def test_a_split_title_is_normalised_without_its_line_break():
+    assert normalize_title("某市法治政府建设\n实施方案") == "某市法治政府建设实施方案"

@@ -96,6 +96,23 @@ def _salvage(node: _Node) -> list[_Node]:
     return out
 
 
+#: A title that a page broke over two lines (or a removed watermark line split) is still one
+#: title when it closes soon after the break and the line before did not end a sentence.
+SPLIT_TITLE_MAX_CHARS = 80
+
+
+def _split_title(text: str, node: _Node, last: int, i: int, ch: str) -> bool:
+    """Whether the line break between ``last`` and ``i`` lies inside the title ``node`` that ``ch``
+    at ``i`` closes: one break, the title short, the text before the break no end of a sentence."""
+    if ch not in _CLOSERS or not closes(node.opener, ch) or i - node.start > SPLIT_TITLE_MAX_CHARS:
+        return False
+    inside = text[node.start:i]
+    if inside.count("\n") != 1:
+        return False
+    before = inside[:inside.index("\n")].rstrip()
+    return bool(before) and before[-1] not in SENTENCE_BREAKS + ":："
+
+
 def find_titles(text: str) -> list[TitleSpan]:
     """Balanced titles of ``text`` in document order (by start offset)."""
     return list(_titles(text))
@@ -126,7 +143,7 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
             if m is None:
                 break
             i, ch = m.start(), m.group()
-            if text.find("\n", last, i) >= 0:
+            if text.find("\n", last, i) >= 0 and not _split_title(text, stack[-1], last, i, ch):
                 drop_all()
         else:
             i, ch = find(OUTER_OPEN, pos), OUTER_OPEN
