@@ -299,3 +299,15 @@ def test_a_former_name_gets_the_code_valid_in_its_years(tmp_path):
     assert [d.division_code for d in idx.lookup("丁区")] == ["990102"]
     assert idx.names_in("丙县人民政府关于2020年度法治政府建设情况的报告") == ["丙县"]
     assert DivisionIndex.from_csv(ref, history=tmp_path / "none.csv").lookup("丙县") == []
+
+
+@pytest.mark.parametrize("text, words", [
+    ("2023年，(略)认真贯彻落实《(略)实施方案》，全区共办理案件120件。", ["2 passage(s) masked as (略)"]),
+    ("年，某县深入贯彻《法治政府建设实施纲要(—年)》，办理案件件。", ["digits seem stripped"]),
+    ("2023年，某县深入贯彻《法治政府建设实施纲要(2021—2025年)》，办理案件12件。", []),
+])
+def test_mirror_damage_is_named_and_nothing_is_filled_in(text, words):
+    from lbgr.repair import mirror_damage
+
+    found = mirror_damage(text)
+    assert len(found) == len(words) and all(w in f for w, f in zip(words, found))

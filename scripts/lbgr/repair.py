@@ -68,3 +68,22 @@ def remove_noise_lines(lines: list[str], patterns: list[re.Pattern], min_repeats
         else:
             kept.append(line)
     return kept, removed
+
+
+# What a document-sharing mirror does to a report: masks names as 「(略)」, strips every digit.
+# Nothing lost is filled in; the build only says so.
+_MASK = re.compile(r"[(（]\s*略\s*[)）]")
+# Where digits were stripped, a year range is left as (—年) and a sentence opens on 年,.
+_STRIPPED_DIGITS = re.compile(r"[(（]\s*[—–\-－~～]+\s*年?\s*[)）]|(?:^|[。\n])\s*年度?[,，、]")
+
+
+def mirror_damage(text: str) -> list[str]:
+    """Warnings for the damage a mirror did to ``text`` (masked passages, stripped digits)."""
+    out = []
+    if n := len(_MASK.findall(text)):
+        out.append(f"{n} passage(s) masked as (略), as document-sharing mirrors do: the names or figures there "
+                   "are lost and left out")
+    if n := len(_STRIPPED_DIGITS.findall(text)):
+        out.append(f"{n} place(s) where digits seem stripped (a year range printed as (—年), a sentence opening "
+                   "on 年,): a mirror may have removed the digits of years and figures; none is filled in")
+    return out

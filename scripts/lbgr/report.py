@@ -18,7 +18,7 @@ from .metadata import read_metadata
 from .model import ReportDoc
 from .normalize import normalize_lines
 from .place import find_place
-from .repair import remove_noise_lines, remove_pinyin, to_simplified
+from .repair import mirror_damage, remove_noise_lines, remove_pinyin, to_simplified
 from .structure import sections_and_paragraphs_with_rows
 
 ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
@@ -108,11 +108,13 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         warnings.append(f"removed {n_pinyin} pinyin syllable(s) in brackets inserted after characters (區(qū))")
     if noise:
         warnings.append(f"removed {len(noise)} watermark, page-number or repeated banner line(s), e.g. '{noise[0][:30]}'")
+    damage = mirror_damage(body)
+    warnings += damage
     guard = classify_document(meta.title, body)
     if guard is not None:
         raise ReportRejected(guard)
     if meta.report_year is None:
-        raise ReportRejected("no reported year: neither the title nor the opening names one")
+        raise ReportRejected("; ".join(["no reported year: neither the title nor the opening names one", *damage]))
 
     page_text = " ".join(v for k, v in furniture.meta.items() if k in ("publisher", "page_title"))
     place = find_place(meta, body_lines, body, ctx.divisions, page_text)
