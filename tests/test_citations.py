@@ -10,12 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lbgr import stages
-
-stages.register_all()  # the registry first, so that importing a stage module cannot pre-empt it
-
-from content_helpers import make_doc  # noqa: E402
-from lbgr.citations import (  # noqa: E402
+from content_helpers import make_doc
+from lbgr.citations import (
     CitationRules,
     closes,
     extract_citations,

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lbgr import stages
-
-stages.register_all()  # the registry first, so that importing a stage module cannot pre-empt it
-
-from content_helpers import Part, make_doc  # noqa: E402
-from lbgr.compliance import ComplianceRules, compliance_row, count_figures  # noqa: E402
+from content_helpers import Part, make_doc
+from lbgr.compliance import ComplianceRules, compliance_row, count_figures
 
 
 @pytest.fixture(scope="module")

@@ -7,18 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lbgr import stages
-
-stages.register_all()  # the registry first, so that importing a stage module cannot pre-empt it
-
-from lbgr import checks_content  # noqa: E402
-from lbgr.citations import extract_citations  # noqa: E402
-from lbgr.compliance import extract_compliance  # noqa: E402
-from lbgr.pandera_schemas import dataframe_schema  # noqa: E402
-from lbgr.policy_terms import extract_policy_terms, flag_shared_terms  # noqa: E402
-from lbgr.schema_registry import load_resources  # noqa: E402
-from lbgr.tables import frame, read_table  # noqa: E402
-from lbgr.themes import code_themes  # noqa: E402
+from lbgr import pipeline
+from lbgr.validate import RULES, content_rules
+from lbgr.citations import extract_citations
+from lbgr.compliance import extract_compliance
+from lbgr.validate.schemas import dataframe_schema
+from lbgr.policy_terms import extract_policy_terms, flag_shared_terms
+from lbgr.schema_registry import load_resources
+from lbgr.tables import frame, read_table
+from lbgr.themes import code_themes
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_TABLES = ["citations", "policy_terms", "paragraph_themes", "theme_attention", "compliance"]
@@ -26,11 +23,11 @@ CODEBOOKS = ["themes", "theme_keywords", "theme_crosswalk_2015", "citation_doc_t
              "citation_suffixes", "citation_scope", "compliance_rules", "document_types"]
 
 
-def test_the_stages_and_the_check_are_registered():
-    names = [n for n, _ in stages.PER_REPORT_STAGES]
+def test_the_stages_are_listed_and_the_rules_run_by_validation():
+    names = [n for n, _ in pipeline.PER_REPORT_STAGES]
     assert {"citations", "policy_terms", "themes", "compliance"} <= set(names)
-    assert "policy_terms_shared" in [n for n, _ in stages.CROSS_REPORT_STAGES]
-    assert checks_content.check in stages.CONTENT_CHECKS
+    assert "policy_terms_shared" in [n for n, _ in pipeline.CROSS_REPORT_STAGES]
+    assert content_rules.check in RULES
 
 
 @pytest.mark.parametrize("name", CODEBOOKS)
@@ -70,7 +67,7 @@ def test_content_tables_of_the_corpus_are_valid_against_their_schemas(tables, na
 
 
 def test_content_checks_pass_on_the_corpus(tables, bodies):
-    assert checks_content.check(tables, bodies) == []
+    assert content_rules.check(tables, bodies) == []
 
 
 def test_content_checks_name_the_rows_that_break_them(tables, bodies):
@@ -85,7 +82,7 @@ def test_content_checks_name_the_rows_that_break_them(tables, bodies):
     broken["paragraph_themes"] = broken["paragraph_themes"].drop(index=broken["paragraph_themes"].index[5])
     broken["compliance"].loc[0, "problems_part_ordinal"] = 9
     broken["compliance"].loc[1, "days_after_year_end"] = 1
-    errors = " | ".join(checks_content.check(broken, bodies))
+    errors = " | ".join(content_rules.check(broken, bodies))
     for what in ("citations: cited_title is not the body text", tables["citations"].citation_id[0],
                  "nested title not inside its parent", "policy_terms: is_in_other_reports",
                  tables["policy_terms"].term_id[3], "do not sum to 1", "attributed units",

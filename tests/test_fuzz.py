@@ -15,15 +15,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lbgr import stages
 from lbgr.build import process_file
 from lbgr.context import Context
-from lbgr.pandera_schemas import dataframe_schema
+from lbgr.validate.schemas import dataframe_schema
 from lbgr.schema_registry import load_resources
 from lbgr.tables import frame
 
 CTX = Context()
-stages.register_all()
 EXAMPLES = int(os.environ.get("LBGR_FUZZ_EXAMPLES", "40"))
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 WILD = Path(__file__).resolve().parent / "fixtures" / "wild"

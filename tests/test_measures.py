@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content_helpers import Part, make_doc
-from lbgr import checks_measures, stages
+from lbgr import pipeline
+from lbgr.validate import RULES, measure_rules
 from lbgr.indicators import Codebook, derive_report_indicators
-from lbgr.measures import extract_measures, register
+from lbgr.measures import extract_measures
 from lbgr.paths import CODEBOOKS, RAW
 from lbgr.schema_registry import load_resources
 from lbgr.tables import frame
@@ -256,7 +257,7 @@ def _check_inputs(ctx):
 
 def test_checks_pass_on_extracted_tables(ctx):
     tables, bodies = _check_inputs(ctx)
-    assert checks_measures.check(tables, bodies) == []
+    assert measure_rules.check(tables, bodies) == []
 
 
 @pytest.mark.parametrize("corrupt, message", [
@@ -272,7 +273,7 @@ def test_checks_pass_on_extracted_tables(ctx):
 def test_checks_report_broken_rows(ctx, corrupt, message):
     tables, bodies = _check_inputs(ctx)
     corrupt(tables)
-    errors = checks_measures.check(tables, bodies)
+    errors = measure_rules.check(tables, bodies)
     assert any(message in e for e in errors), errors
 
 
@@ -280,18 +281,15 @@ def test_a_percentage_above_100_is_allowed_where_the_text_states_a_ratio(ctx):
     doc = make_doc("受理案件数为上年的150%。")
     tables = _tables(doc, ctx)
     assert tables["measures"].value_normalized.iloc[0] == 150
-    assert checks_measures.check(tables, {doc.report_id: doc.body}) == []
+    assert measure_rules.check(tables, {doc.report_id: doc.body}) == []
 
 
-# --- registration -----------------------------------------------------------------------------
+# --- the pipeline lists the stages once ------------------------------------------------------
 
-def test_register_is_idempotent_and_adds_both_stages_and_the_check():
-    # register_all first: registering one module alone would stop register_all from running later.
-    stages.register_all()
-    register()
-    assert [n for n, _ in stages.PER_REPORT_STAGES].count("measures") == 1
-    assert [n for n, _ in stages.DERIVED_STAGES].count("report_indicators") == 1
-    assert stages.CONTENT_CHECKS.count(checks_measures.check) == 1
+def test_the_pipeline_lists_both_stages_once_and_validation_runs_the_check():
+    assert [n for n, _ in pipeline.PER_REPORT_STAGES].count("measures") == 1
+    assert [n for n, _ in pipeline.DERIVED_STAGES].count("report_indicators") == 1
+    assert RULES.count(measure_rules.check) == 1
 
 
 def test_a_figure_that_ends_a_cut_off_text_is_not_a_row(ctx):

@@ -11,13 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lbgr import stages
-
-stages.register_all()  # the registry first, so that importing a stage module cannot pre-empt it
-
-from content_helpers import Part, make_doc  # noqa: E402
-from lbgr.context import Context  # noqa: E402
-from lbgr.themes import (  # noqa: E402
+from content_helpers import Part, make_doc
+from lbgr.context import Context
+from lbgr.themes import (
     DISCRIMINATION_THRESHOLD,
     ThemeBook,
     _PrefixTrie,

@@ -1,5 +1,6 @@
-"""Validation in pieces (lbgr.validate): byte ranges for frictionless, groups of reports for
-pandera and the content rules. Whatever spans pieces must still be caught."""
+"""Validation (lbgr.validate): frictionless for the contract, pandera and the content rules over
+groups of reports read in lockstep from the sorted tables. Whatever spans groups must still be
+caught."""
 
 from __future__ import annotations
 
@@ -8,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lbgr import frictionless_ranges
 from lbgr import validate as validate_mod
-from lbgr.frictionless_ranges import row_ranges
+from lbgr.validate import reader as reader_mod
 from lbgr.validate import validate_package
 from package_helpers import copy_package
 
@@ -34,48 +34,38 @@ def package(tmp_path) -> Path:
 
 @pytest.fixture
 def small_groups(monkeypatch):
-    """Groups of one or two reports, so that the corpus spans several groups."""
-    monkeypatch.setattr(validate_mod, "REPORTS_PER_CHUNK", 2)
+    """Groups of two reports read in blocks of seven rows, so that the corpus spans several
+    groups and a group's rows several blocks."""
+    monkeypatch.setattr(validate_mod, "REPORTS_PER_GROUP", 2)
+    monkeypatch.setattr(reader_mod, "BLOCK_ROWS", 7)
 
 
-def test_row_ranges_end_at_row_ends_even_inside_quoted_line_breaks():
-    data = b'id,text\n1,"a\nb"\n2,plain\n3,"x ""quoted""\ny"\n4,z\n'
-    header_end = data.index(b"\n") + 1
-    for target in range(1, 12):
-        ranges = row_ranges(data, header_end, target)
-        assert ranges[0][0] == header_end and ranges[-1][1] == len(data)
-        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
-        for begin, end in ranges:  # each range is whole rows: its quotes balance
-            assert data.count(b'"', begin, end) % 2 == 0 and data[end - 1:end] == b"\n"
-
-
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_the_committed_package_is_valid_in_small_pieces(package, small_groups, monkeypatch, jobs):
-    monkeypatch.setattr(frictionless_ranges, "RANGE_BYTES", 5_000)
-    result = validate_package(package, jobs=jobs)
+def test_the_committed_package_is_valid_in_small_groups(package, small_groups):
+    result = validate_package(package)
     assert result.ok, result.errors
 
 
-def test_frictionless_names_the_row_of_a_bad_cell_in_a_later_range(package, monkeypatch):
-    monkeypatch.setattr(frictionless_ranges, "RANGE_BYTES", 5_000)
+def test_stock_frictionless_names_the_row_of_a_bad_cell(package):
     path = package / "data/tables/measures.csv"
     rows = _rows(path)
     rows[300]["char_start"] = "not a number"
     _write(path, rows)
+    # The build's own check: the file no longer has its hash, and the column cannot be read.
     errors = validate_package(package).errors
-    # Row numbers count the header as row 1, as frictionless does for a whole file.
+    assert any("measures" in e and "does not match its hash" in e for e in errors), errors
+    # The full stock validation names the row; row numbers count the header as row 1.
+    errors = validate_package(package, full=True).errors
     assert any(e.startswith("frictionless: measures row 302:") and "char_start" in e for e in errors), errors
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_a_key_repeated_in_another_group_of_reports_is_found(package, small_groups, jobs):
+def test_a_key_repeated_in_another_group_of_reports_is_found(package, small_groups):
     path = package / "data/tables/measures.csv"
     rows = _rows(path)
     first, last = rows[0], rows[-1]
     assert first["report_id"] != last["report_id"]
     last["measure_id"] = first["measure_id"]
     _write(path, rows)
-    errors = validate_package(package, use_frictionless=False, jobs=jobs).errors
+    errors = validate_package(package, use_frictionless=False).errors
     assert any("measures: ['measure_id'] is not unique" in e and first["measure_id"] in e for e in errors), errors
 
 
@@ -92,7 +82,9 @@ def test_foreign_keys_hold_across_groups_and_a_missing_target_is_named(package, 
     assert len(fk) == 1 and "1 rows" in fk[0] and "999999-2099-p9999" in fk[0], errors
 
 
-def test_a_table_out_of_report_order_is_an_error(package, small_groups):
+@pytest.mark.parametrize("block", [7, 100_000])
+def test_a_table_out_of_report_order_is_an_error(package, small_groups, monkeypatch, block):
+    monkeypatch.setattr(reader_mod, "BLOCK_ROWS", block)
     path = package / "data/tables/sections.csv"
     rows = _rows(path)
     _write(path, rows[::-1])
@@ -100,8 +92,18 @@ def test_a_table_out_of_report_order_is_an_error(package, small_groups):
     assert any("sections: rows are not sorted by report_id" in e for e in errors), errors
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_shared_term_counts_are_checked_over_the_whole_package(package, small_groups, jobs):
+def test_rows_out_of_order_across_blocks_are_an_error(package, small_groups):
+    path = package / "data/tables/sections.csv"
+    rows = _rows(path)
+    # Each block of seven is sorted, but the second block starts before the first one ends.
+    moved = rows[:7] + [r for r in rows[7:] if r["report_id"] == rows[0]["report_id"]]
+    rest = [r for r in rows[7:] if r["report_id"] != rows[0]["report_id"]]
+    _write(path, rest[:7] + moved + rest[7:])
+    errors = validate_package(package, use_frictionless=False).errors
+    assert any("sections: rows are not sorted by report_id" in e for e in errors), errors
+
+
+def test_shared_term_counts_are_checked_over_the_whole_package(package, small_groups):
     path = package / "data/tables/policy_terms.csv"
     rows = _rows(path)
     # Read in the reports: “放管服” is quoted by four reports, which fall in different groups.
@@ -109,7 +111,7 @@ def test_shared_term_counts_are_checked_over_the_whole_package(package, small_gr
         if r["term_normalized"] == "放管服":
             r["n_reports_with_term"] = "3"
     _write(path, rows)
-    errors = validate_package(package, use_frictionless=False, jobs=jobs).errors
+    errors = validate_package(package, use_frictionless=False).errors
     assert any("n_reports_with_term differs" in e and "放管服" in e for e in errors), errors
 
 

@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fragments, paths, stages
+from . import fragments, paths, pipeline
 from .cache import ResultCache, build_stamp, environment_key, package_intact
 from .context import Context
 from .decode import DecodeError, decode_file
@@ -28,13 +28,11 @@ from .environment import versions
 from .fragments import FileSummary, Fragment, Verdict
 from .install import install_folder, install_paths, recover, recover_folder
 from .manifest import raw_files, read_manifest, sha256_file, write_manifest
-from .memory import map_large_blocks, release_memory, shared_with_forks
 from .package import parquet_path, write_descriptor
 from .report import ReportRejected, ReportResult, process_text
 from .schema_registry import load_resources, write_table_schemas
 from .tables import csv_header, csv_rows, frame
 from .validate import validate_package
-from .validation_cache import ValidationCache
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 GENERATED = ["datapackage.json", "build_report.json", paths.TABLES_DIR, paths.BODIES_DIR, "data/parquet", "schemas"]
@@ -73,12 +71,12 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
                               provenance=provenance)
         t2 = time.perf_counter()
         outcome.seconds = {"read_decode": t1 - t0, "normalise_structure": t2 - t1}
-        for name, stage in stages.PER_REPORT_STAGES:
+        for name, stage in pipeline.PER_REPORT_STAGES:
             ts = time.perf_counter()
             for resource, rows in stage(result.doc, ctx).items():
                 outcome.stage_rows.setdefault(resource, []).extend(rows)
             outcome.seconds[name] = time.perf_counter() - ts
-        for name, stage in stages.DERIVED_STAGES:
+        for name, stage in pipeline.DERIVED_STAGES:
             ts = time.perf_counter()
             for resource, rows in stage({**result.tables, **outcome.stage_rows}, ctx).items():
                 outcome.stage_rows.setdefault(resource, []).extend(rows)
@@ -109,14 +107,14 @@ def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Pa
             t0 = time.perf_counter()
             doc = outcome.result.doc
             tables = {**outcome.result.tables, **outcome.stage_rows}
-            finished_later = {st.resource for _, st in stages.CROSS_REPORT_STAGES}
+            finished_later = {st.resource for _, st in pipeline.CROSS_REPORT_STAGES}
             fragment = Fragment(
                 body=doc.body,
                 csv={name: csv_rows(name, rows) for name, rows in tables.items() if name not in finished_later},
                 rows={name: rows for name, rows in tables.items() if name in finished_later})
             summary.rows = {name: len(rows) for name, rows in tables.items()}
             summary.cross = {name: st.summarise(tables.get(st.resource, []))
-                             for name, st in stages.CROSS_REPORT_STAGES}
+                             for name, st in pipeline.CROSS_REPORT_STAGES}
             summary.source_format = doc.meta["source_format"]
             summary.is_traditional_source = bool(doc.meta["is_traditional_source"])
             summary.body_chars = len(doc.body)
@@ -193,7 +191,7 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with shared_with_forks(), ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                                       initargs=(ctx,)) as pool:
             chunk = max(1, len(todo) // (jobs * 16))
             fresh = list(pool.map(_spool_one, [arg for _, arg in todo], chunksize=chunk))
@@ -211,7 +209,6 @@ _WORKER_CTX: Context | None = None
 def _init_worker(ctx: Context) -> None:
     global _WORKER_CTX
     _WORKER_CTX = ctx
-    stages.register_all()
 
 
 def _spool_one(arg) -> FileSummary:
@@ -259,7 +256,7 @@ def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: S
 def _write_tables(tmp: Path, accepted: list[FileSummary], specs: dict, previous: Path | None = None) -> dict[str, int]:
     """Each table, and each body file, written by concatenating the fragments in report-ID order.
     A body that the package in ``previous`` already holds, unchanged, is linked from there."""
-    cross = [(name, st, st.combine(s.cross.get(name) for s in accepted)) for name, st in stages.CROSS_REPORT_STAGES]
+    cross = [(name, st, st.combine(s.cross.get(name) for s in accepted)) for name, st in pipeline.CROSS_REPORT_STAGES]
     names = [n for n, spec in specs.items() if spec["path"].startswith(paths.TABLES_DIR)]
     counts = dict.fromkeys(names, 0)
     (tmp / paths.BODIES_DIR).mkdir(parents=True, exist_ok=True)
@@ -375,7 +372,6 @@ def _write_package(tmp: Path, raw_dir: Path, manifest_rows: dict, summaries: lis
     counts = _write_tables(tmp, accepted, specs, previous)
     t1 = time.perf_counter()
     _write_parquet(tmp, specs)
-    release_memory()
     seconds.update({"write_tables": t1 - t0, "write_parquet": time.perf_counter() - t1})
 
     # Inputs travel with the package so that it is complete and self-contained.
@@ -444,14 +440,12 @@ def default_cache_dir(out_dir: Path, in_place: bool) -> Path:
 
 
 def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, echo=print,
-          stats: dict | None = None, cache_dir: Path | None | bool = True, validation_jobs: int | None = None) -> int:
+          stats: dict | None = None, cache_dir: Path | None | bool = True) -> int:
     """Build the package; ``stats``, if given, receives stage timings (for the benchmark).
 
-    ``jobs``: worker processes of the per-report stages. ``validation_jobs``: those of the
-    validation; by default one per core (up to two), which pays off even for a small package."""
+    ``jobs``: worker processes of the per-report stages."""
     stats = {} if stats is None else stats
     t_start = time.perf_counter()
-    map_large_blocks()
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     if not raw_dir.is_dir():
         echo(f"error: --raw {raw_dir} is not a folder")
@@ -462,7 +456,6 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     if restored:
         echo(f"note: rolled back an interrupted install: {', '.join(restored)}")
     ctx = Context(raw_dir=raw_dir)
-    stages.register_all()
 
     manifest = read_manifest(raw_dir / "sources.csv")
     files = raw_files(raw_dir)
@@ -488,7 +481,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     try:
         spool = Spool(ResultCache(cache_dir, env_key) if cache_dir else None, scratch)
         return _build(raw_dir, out_dir, in_place, ctx, manifest, files, spool, jobs, echo, stats, t_start,
-                      stamp_file, stamp, validation_jobs)
+                      stamp_file, stamp)
     except Exception as exc:  # e.g. a full disk while spooling: the package must stay as it was
         echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")
         echo(traceback.format_exc(limit=4))
@@ -498,8 +491,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
 
 
 def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest: dict, files: list[Path],
-           spool: Spool, jobs: int, echo, stats: dict, t_start: float, stamp_file: Path | None, stamp: str,
-           validation_jobs: int | None = None) -> int:
+           spool: Spool, jobs: int, echo, stats: dict, t_start: float, stamp_file: Path | None, stamp: str) -> int:
     summaries = _process_all(files, manifest, ctx, jobs, spool, stats)
     t_processed = time.perf_counter()
     stage_seconds: dict[str, float] = defaultdict(float)
@@ -507,7 +499,6 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         for stage, sec in o.seconds.items():
             stage_seconds[stage] += sec
     stats.update({"files": len(files), "bytes_in": sum(p.stat().st_size for p in files), "jobs": jobs,
-                  "validation_jobs": validation_jobs,
                   "stage_cpu_seconds": dict(stage_seconds), "wall_seconds": {"process": t_processed - t_start}})
     present = {p.name for p in files}
     for name in sorted(set(manifest) - present):
@@ -545,9 +536,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
                                 seconds=write_seconds, previous=out_dir if out_dir.is_dir() else None)
         t1 = time.perf_counter()
-        validation_cache = spool.cache.folder / "validation" if spool.cache is not None else None
-        validation = validate_package(tmp, cache_dir=validation_cache, jobs=validation_jobs)
-        stats["validation_pieces"] = validation.pieces
+        validation = validate_package(tmp)
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
         stats["write_seconds"] = write_seconds
@@ -576,8 +565,6 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         if stamp_file:
             stamp_file.write_text(stamp)
         stats["cache_entries_pruned"] = spool.prune()
-        if validation_cache is not None:
-            stats["validation_entries_pruned"] = ValidationCache(validation_cache).prune(validation.cache_keys)
         stats["wall_seconds"]["total"] = time.perf_counter() - t_start
     except Exception as exc:  # a bug while writing or validating must not leave half-written data
         echo(f"error: the build failed ({type(exc).__name__}: {exc}); the previous package was left unchanged")

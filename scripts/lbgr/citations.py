@@ -530,11 +530,3 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
             "char_end": span.end,
         })
     return {"citations": rows}
-
-
-def register() -> None:
-    """Add the citations stage to the registry (idempotent)."""
-    from . import stages
-
-    if not any(fn is extract_citations for _, fn in stages.PER_REPORT_STAGES):
-        stages.PER_REPORT_STAGES.append(("citations", extract_citations))

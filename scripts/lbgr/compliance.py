@@ -145,11 +145,3 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
 
 def extract_compliance(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     return {"compliance": [compliance_row(doc, ComplianceRules.from_context(ctx))]}
-
-
-def register() -> None:
-    """Add the compliance stage to the registry (idempotent)."""
-    from . import stages
-
-    if not any(fn is extract_compliance for _, fn in stages.PER_REPORT_STAGES):
-        stages.PER_REPORT_STAGES.append(("compliance", extract_compliance))

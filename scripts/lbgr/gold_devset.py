@@ -143,10 +143,8 @@ def _verdict_bypassed():
 def run_pipeline(path: Path, ctx, bypass_verdict: bool = False) -> Extracted:
     """The build's per-report processing of one excerpt, with offsets mapped into the excerpt;
     ``bypass_verdict`` runs the content extractors on a file the verdict rejects."""
-    from . import stages
     from .build import process_file
 
-    stages.register_all()
     data = path.read_bytes()
     outcome = process_file(path, None, ctx, data=data)
     if outcome.result is None and bypass_verdict:

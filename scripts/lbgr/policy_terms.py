@@ -137,13 +137,3 @@ def flag_shared_terms(tables: dict[str, pd.DataFrame], ctx: Context | None = Non
     df["n_reports_with_term"] = pd.array([r["n_reports_with_term"] for r in rows], dtype="Int64")
     df["is_in_other_reports"] = pd.array([r["is_in_other_reports"] for r in rows], dtype="boolean")
     return {"policy_terms": df}
-
-
-def register() -> None:
-    """Add the per-report and the cross-report stage to the registry (idempotent)."""
-    from . import stages
-
-    if not any(fn is extract_policy_terms for _, fn in stages.PER_REPORT_STAGES):
-        stages.PER_REPORT_STAGES.append(("policy_terms", extract_policy_terms))
-    if not any(st is SHARED_TERMS for _, st in stages.CROSS_REPORT_STAGES):
-        stages.CROSS_REPORT_STAGES.append(("policy_terms_shared", SHARED_TERMS))

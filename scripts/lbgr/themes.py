@@ -612,11 +612,3 @@ def keyword_discrimination(docs: list[ReportDoc], book: ThemeBook) -> list[dict]
             "status": status, "discrimination_exception": row.exception,
         })
     return out
-
-
-def register() -> None:
-    """Add the theme-coding stage to the registry (idempotent)."""
-    from . import stages
-
-    if not any(fn is code_themes for _, fn in stages.PER_REPORT_STAGES):
-        stages.PER_REPORT_STAGES.append(("themes", code_themes))

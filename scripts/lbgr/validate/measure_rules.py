@@ -1,6 +1,6 @@
 """Content checks of measures, report_indicators and the indicator codebook that Table Schema
 cannot state. ``check(tables, bodies)`` returns human-readable failure messages (empty when
-all pass); it is registered in ``lbgr.stages.CONTENT_CHECKS`` by ``lbgr.measures.register``.
+all pass); ``lbgr.pipeline`` lists it among the content rules.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from .citations import CLOSER_OF, closes
-from .policy_terms import QUOTE_PAIRS
+from ..citations import CLOSER_OF, closes
+from ..policy_terms import QUOTE_PAIRS
 
 SHARE_COLUMNS = ("keyword_hit_share", "unit_share", "char_share")
 TOLERANCE = 1e-9
@@ -78,33 +78,20 @@ def check_policy_terms(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) 
     return errors
 
 
-class SharedTermCounts:
-    """Global check: ``n_reports_with_term`` is the number of reports quoting the normalised term
-    (counted over every group of reports, so it holds for the whole package)."""
-
-    def __init__(self):
-        self.quoting: Counter = Counter()
-        self.claimed: dict[str, set[int]] = defaultdict(set)
-
-    def observe(self, tables: dict[str, pd.DataFrame]) -> None:
-        df = tables.get("policy_terms")
-        if df is None or df.empty:
-            return
-        pairs = df[["report_id", "term_normalized"]].dropna().drop_duplicates()
-        self.quoting.update(pairs.term_normalized.value_counts().to_dict())
-        claims = df[["term_normalized", "n_reports_with_term"]].fillna({"n_reports_with_term": -1}).drop_duplicates()
-        for term, n in claims.itertuples(index=False, name=None):
-            self.claimed[term].add(int(n))
-
-    def merge(self, other: SharedTermCounts) -> None:
-        self.quoting.update(other.quoting)
-        for term, claims in other.claimed.items():
-            self.claimed[term] |= claims
-
-    def errors(self) -> list[str]:
-        bad = [f"{term} (rows say {sorted(claims)}; {self.quoting[term]} reports quote it)"
-               for term, claims in self.claimed.items() if claims != {self.quoting[term]}]
-        return _listed(bad, "policy_terms: n_reports_with_term differs from the reports quoting the normalised term")
+def check_shared_terms(terms: pd.DataFrame) -> list[str]:
+    """``n_reports_with_term`` is the number of reports quoting the normalised term, over the
+    whole package (``terms``: its report_id, term_normalized and n_reports_with_term columns)."""
+    if terms.empty:
+        return []
+    pairs = terms[["report_id", "term_normalized"]].dropna().drop_duplicates()
+    quoting = Counter(pairs.term_normalized.value_counts().to_dict())
+    claimed: dict[str, set[int]] = defaultdict(set)
+    claims = terms[["term_normalized", "n_reports_with_term"]].fillna({"n_reports_with_term": -1}).drop_duplicates()
+    for term, n in claims.itertuples(index=False, name=None):
+        claimed[term].add(int(n))
+    bad = [f"{term} (rows say {sorted(claims)}; {quoting[term]} reports quote it)"
+           for term, claims in claimed.items() if claims != {quoting[term]}]
+    return _listed(bad, "policy_terms: n_reports_with_term differs from the reports quoting the normalised term")
 
 
 def check_themes(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
@@ -208,12 +195,3 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
     return (check_citations(tables, bodies) + check_policy_terms(tables, bodies)
             + check_themes(tables, bodies) + check_compliance(tables, bodies))
 
-
-def register() -> None:
-    """Add ``check`` to the content checks that validation runs (idempotent)."""
-    from . import stages
-
-    if check not in stages.CONTENT_CHECKS:
-        stages.CONTENT_CHECKS.append(check)
-    if SharedTermCounts not in stages.GLOBAL_CHECKS:
-        stages.GLOBAL_CHECKS.append(SharedTermCounts)
