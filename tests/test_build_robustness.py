@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from lbgr.add import AddError, add_report
-from lbgr.build import EXIT_FAILED, EXIT_OK, EXIT_USAGE, build
+from lbgr.build import EXIT_OK, EXIT_USAGE, build
 from lbgr.cli import main
 from lbgr.install import JOURNAL, install_paths, recover
 from lbgr.manifest import read_manifest

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from lbgr import pipeline
-from lbgr.validate import RULES, content_rules
 from lbgr.citations import extract_citations
 from lbgr.compliance import extract_compliance
-from lbgr.validate.schemas import dataframe_schema
 from lbgr.policy_terms import extract_policy_terms, flag_shared_terms
 from lbgr.schema_registry import load_resources
 from lbgr.tables import frame, read_table
 from lbgr.themes import code_themes
+from lbgr.validate import RULES, content_rules
+from lbgr.validate.schemas import dataframe_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT_TABLES = ["citations", "policy_terms", "paragraph_themes", "theme_attention", "compliance"]

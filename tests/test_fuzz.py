@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from lbgr.build import process_file
 from lbgr.context import Context
-from lbgr.validate.schemas import dataframe_schema
 from lbgr.schema_registry import load_resources
 from lbgr.tables import frame
+from lbgr.validate.schemas import dataframe_schema
 
 CTX = Context()
 EXAMPLES = int(os.environ.get("LBGR_FUZZ_EXAMPLES", "40"))

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from content_helpers import Part, make_doc
 from lbgr import pipeline
-from lbgr.validate import RULES, measure_rules
 from lbgr.indicators import Codebook, derive_report_indicators
 from lbgr.measures import extract_measures
 from lbgr.paths import CODEBOOKS, RAW
 from lbgr.schema_registry import load_resources
 from lbgr.tables import frame
+from lbgr.validate import RULES, measure_rules
 
 CORE = ["recon_received", "recon_closed", "recon_correction_rate", "litig_cases", "litig_loss_rate",
         "head_appearance_rate", "mediation_cases", "mediation_success_rate", "legal_aid_cases", "normdoc_reviewed",
