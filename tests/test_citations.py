@@ -190,39 +190,6 @@ def test_action_comes_from_the_governing_verb(ctx, text, actions):
     assert [r["citation_action"] for r in cite(ctx, text)] == actions
 
 
-def _nearest_verb_by_loop(clause: str, verbs, is_draft: bool):
-    """The nearest verb as the search of each verb finds it (what the one backward search must give)."""
-    best = None
-    for verb in verbs:
-        if (verb.requires_draft and not is_draft) or verb.verb not in clause:
-            continue
-        for m in re.finditer(re.escape(verb.verb), clause):
-            if clause[m.end():m.end() + 1] != "的" and (best is None or (m.end(), len(verb.verb)) > best[:2]):
-                best = (m.end(), len(verb.verb), verb)
-    return best[2] if best else None
-
-
-_CODEBOOK_VERBS = [r["verb"] for r in csv.DictReader(open(Path(__file__).resolve().parents[1] / "data" / "codebooks"
-                                                          / "citation_verbs.csv", encoding="utf-8"))]
-
-
-@settings(max_examples=300, deadline=None)
-@given(words=st.lists(st.sampled_from(_CODEBOOK_VERBS + ["的", "了", "□", "新", "啊啊", "啊", "发布"]), max_size=8),
-       is_draft=st.booleans(), overlapping=st.booleans())
-def test_the_backward_verb_search_finds_what_a_search_for_each_verb_finds(rules, words, is_draft, overlapping):
-    from lbgr.citations import Verb, _nearest_verb
-
-    clause = "".join(words)
-    local = rules
-    if overlapping:  # a verb that overlaps itself: the backward search must step aside for the loop
-        verbs = sorted([*rules.verbs, Verb("啊啊", "cited", False), Verb("发布", "cited", True)], key=lambda v: -len(v.verb))
-        local = CitationRules(rules.doc_types, verbs, rules.status, rules.edition, rules.scope_rows, rules.provinces)
-        assert local.last_verb[is_draft] is None
-    else:
-        assert local.last_verb[is_draft] is not None
-    assert _nearest_verb(clause, local, is_draft) == _nearest_verb_by_loop(clause, local.verbs, is_draft)
-
-
 @pytest.mark.parametrize("text, scope, evidence", [
     ("贯彻《中华人民共和国森林法》。", "national", "national_marker"),
     ("落实《中国共产党政法工作条例》。", "national", "national_marker"),

@@ -34,8 +34,7 @@ from functools import lru_cache
 
 from .context import Context
 from .divisions import short_name
-from .model import ReportDoc, frozen_instance
-from .regex_shortcuts import can_overlap_itself
+from .model import ReportDoc
 
 OUTER_OPEN, OUTER_CLOSE = "《", "》"
 # Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
@@ -156,7 +155,7 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
 
     if not any(r.children for r in roots):
         # No title holds another (the usual case): the roots, already in order, are all.
-        return tuple(frozen_instance(TitleSpan, start=n.start, end=n.end, opener=n.opener, parent=None)
+        return tuple(TitleSpan(start=n.start, end=n.end, opener=n.opener, parent=None)
                      for n in roots)
     flat: list[tuple[_Node, _Node | None]] = []
     todo: list[tuple[_Node, _Node | None]] = [(r, None) for r in reversed(roots)]
@@ -166,7 +165,7 @@ def _titles(text: str) -> tuple[TitleSpan, ...]:
         todo.extend((c, node) for c in reversed(node.children))
     flat.sort(key=lambda pair: pair[0].start)
     index = {id(n): k for k, (n, _) in enumerate(flat)}
-    return tuple(frozen_instance(TitleSpan, start=n.start, end=n.end, opener=n.opener,
+    return tuple(TitleSpan(start=n.start, end=n.end, opener=n.opener,
                                  parent=None if p is None else index[id(p)]) for n, p in flat)
 
 
@@ -232,8 +231,6 @@ class CitationRules:
             self.scope_by_evidence.setdefault(evidence, []).append((scope, pattern))
         # Whether any province's name occurs in a title, in one search instead of one per name.
         self.province_name = re.compile("|".join(map(re.escape, self.provinces))) if self.provinces else None
-        # The nearest-verb search in one pass, for drafts and for other titles (see ``_last_verb``).
-        self.last_verb = {is_draft: _last_verb(self.verbs, is_draft) for is_draft in (False, True)}
 
     @classmethod
     def from_context(cls, ctx: Context) -> CitationRules:
@@ -242,7 +239,7 @@ class CitationRules:
     def split_suffixes(self, normalized: str) -> Suffixes:
         base, status, edition, is_draft = normalized, [], [], False
         if ")" not in base:  # no bracket group to split off (the usual case)
-            return frozen_instance(Suffixes, base=base, status="", edition="", is_draft=False)
+            return Suffixes(base=base, status="", edition="", is_draft=False)
         while True:
             m = _TRAILING_GROUP.search(base)
             if not m:
@@ -257,7 +254,7 @@ class CitationRules:
             else:
                 break
             base = base[:m.start()]
-        return frozen_instance(Suffixes, base=base, status=" ".join(status), edition=" ".join(edition),
+        return Suffixes(base=base, status=" ".join(status), edition=" ".join(edition),
                                is_draft=is_draft)
 
     def doc_type(self, base: str) -> tuple[str, str]:
@@ -269,29 +266,6 @@ class CitationRules:
             if pattern.search(stem):
                 return code, default_scope
         return "other", ""
-
-
-def _last_verb(verbs: list[Verb], is_draft: bool) -> tuple[re.Pattern, dict[str, Verb]] | None:
-    """(a pattern, the verb of each of its matches) that find, in a clause written backwards,
-    the verb ``_nearest_verb`` looks for, or None when this cannot be done.
-
-    The verb nearest a title is the one that ends last (the longest of those that end there).
-    Written backwards it begins first, so it is the first match of the verbs written backwards,
-    longest first. A verb followed by 的 is skipped, and so is every verb ending where it ends:
-    the search goes on from the next place. It finds what a search for each verb finds, each
-    occurrence of it, only when no verb overlaps itself (say, 啊啊 in 啊啊啊, where a search for
-    it finds the first two characters and the backward search the last two), which is checked.
-    """
-    texts: dict[str, Verb] = {}
-    for v in verbs:
-        if not v.verb or can_overlap_itself(v.verb):
-            return None
-        if is_draft or not v.requires_draft:
-            texts.setdefault(v.verb[::-1], v)  # the first in order wins a tie, as in the loop
-    if not texts:
-        return None
-    backwards = sorted(texts, key=lambda t: (-len(t), t))
-    return re.compile("|".join(map(re.escape, backwards))), texts
 
 
 def _truthy(value: str) -> bool:
@@ -346,17 +320,7 @@ def governing_verb(window: str, rules: CitationRules, is_draft: bool) -> Verb | 
 
 
 def _nearest_verb(clause: str, rules: CitationRules, is_draft: bool) -> Verb | None:
-    last_verb = rules.last_verb[bool(is_draft)]
-    if last_verb is not None:
-        pattern, verb_of = last_verb
-        backwards = clause[::-1]
-        m = pattern.search(backwards)
-        while m is not None:
-            at = m.start()
-            if at == 0 or backwards[at - 1] != "的":
-                return verb_of[m.group()]
-            m = pattern.search(backwards, at + 1)
-        return None
+    """The verb that ends last in ``clause`` (the longest of those ending there), not followed by 的."""
     best: tuple[int, int, Verb] | None = None
     for verb in rules.verbs:
         if (verb.requires_draft and not is_draft) or verb.verb not in clause:
@@ -474,7 +438,7 @@ def extract_citations(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     spans = find_titles(body)
     stands_for = short_forms(body, spans) if "称《" in body else {}
     rows: list[dict] = []
-    report_id, meta, paragraph_at, section_at = doc.report_id, doc.meta, doc.paragraph_at, doc.section_lookup().deepest
+    report_id, meta, paragraph_at, section_at = doc.report_id, doc.meta, doc.paragraph_at, doc.section_at
     ids = [f"{report_id}-c{n:04d}" for n in range(1, len(spans) + 1)]
     # The titles directly inside each title (None: at the top), in order of their starts.
     children: dict[int | None, list[tuple[int, int]]] = {}

@@ -28,11 +28,14 @@ from functools import lru_cache
 
 from .context import Context
 from .model import ReportDoc, Section
-from .regex_shortcuts import match_spans
 
 # The element codes of the 2019 规定 and the names the package gives them (as in the reports table).
 ELEMENT_NAMES = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans",
                  "E5": "other_matters"}
+
+
+def _spans(regex: re.Pattern, text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in regex.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,8 @@ def count_figures(text: str, rules: ComplianceRules) -> int:
     (2023年, 2月), document numbers (〔2023〕), numbered headings ((1), 1.). Chinese numerals are
     not counted.
     """
-    excluded = {span for p in rules.figure_exclusions for span in match_spans(p, text)}
-    return sum(1 for span in match_spans(rules.figure_token, text) if span not in excluded)
+    excluded = {span for p in rules.figure_exclusions for span in _spans(p, text)}
+    return sum(1 for span in _spans(rules.figure_token, text) if span not in excluded)
 
 
 def _children(doc: ReportDoc, part: Section) -> list[Section]:
@@ -122,7 +125,7 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
             if items:
                 n_problems += len(items)
             else:
-                n_problems += sum(len(match_spans(p, body[a:b])) for p in rules.enumerated_item)
+                n_problems += sum(len(_spans(p, body[a:b])) for p in rules.enumerated_item)
         row["has_causes"] = has_causes
         row["causes_evidence"] = evidence
         row["n_problems"] = n_problems

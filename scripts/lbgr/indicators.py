@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .regex_shortcuts import first_chars, through_last_of
-
 # Words that mark a figure as a total for the whole reporting period or jurisdiction; a
 # candidate stated with one of them ranks before one without (tie-break rule 4).
 TOTAL_MARKERS = re.compile(r"共|累计|合计|总计|全年|全市|全区|全县|全旗|全州|全省")
@@ -66,35 +64,6 @@ class Codebook:
         self.rows = rows
         self.rules = [IndicatorRule.from_row(r) for r in rows]
         self.by_code = {r.code: r for r in self.rules}
-        # Rule i is bit i. A rule is tried on a context only if the context holds a character
-        # its pattern can begin with (``first_chars``): a few rules rather than all that the
-        # figure's kind and unit admit.
-        self._always = 0  # rules whose first characters are not known: always tried
-        self._by_first_char: dict[str, int] = {}
-        for i, rule in enumerate(self.rules):
-            chars = first_chars(rule.pattern)
-            if chars is None:
-                self._always |= 1 << i
-            else:
-                for c in chars:
-                    self._by_first_char[c] = self._by_first_char.get(c, 0) | 1 << i
-        self._admitting_prefilter: dict[tuple[str, str], tuple[int, dict[str, int], re.Pattern | None]] = {}
-
-    def _prefilter_for(self, value_kind: str, unit: str) -> tuple[int, dict[str, int], re.Pattern | None]:
-        """The first-character test restricted to the rules that allow this kind and unit: those of
-        them that are always tried, for each character the rules that may begin with it (only
-        characters that begin one of them), and a pattern that finds those characters (a scan
-        of the context in C, which builds no string for the characters that are not among them)."""
-        key = (value_kind, unit)
-        found = self._admitting_prefilter.get(key)
-        if found is None:
-            # The rules that allow a figure of this kind and unit, as a bit set (rule i is bit i).
-            admitting = sum(1 << i for i, r in enumerate(self.rules)
-                            if value_kind in r.value_kinds and (not r.units or unit in r.units))
-            by_char = {c: rules & admitting for c, rules in self._by_first_char.items() if rules & admitting}
-            finder = re.compile("[" + "".join(map(re.escape, sorted(by_char))) + "]") if by_char else None
-            found = self._admitting_prefilter[key] = (self._always & admitting, by_char, finder)
-        return found
 
     def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
                 unit_normalized: str, value_kind: str, own_start: int, own_end: int) -> str | None:
@@ -112,19 +81,10 @@ class Codebook:
         match in the figure's own clause always before one in a borrowed clause; equal
         distances go to the lower ``priority``.
         """
-        prefilter = self._admitting_prefilter.get((value_kind, unit_normalized))
-        if prefilter is None:
-            prefilter = self._prefilter_for(value_kind, unit_normalized)
-        candidates, by_first_char, finder = prefilter
-        if finder is not None:
-            for c in finder.findall(context):
-                candidates |= by_first_char[c]
         best: tuple[int, int, str] | None = None
-        # The order the rules are tried in does not matter: the least key wins, and equal keys name one code.
-        while candidates:
-            bit = candidates & -candidates
-            candidates ^= bit
-            rule = self.rules[bit.bit_length() - 1]
+        for rule in self.rules:
+            if value_kind not in rule.value_kinds or (rule.units and unit_normalized not in rule.units):
+                continue
             # The conditions are independent; the pattern is tested first as it rules out most.
             if not rule.pattern.search(context):
                 continue
@@ -197,8 +157,7 @@ def _rank(rule: IndicatorRule | None, part_of: dict[str, str], value_kind, secti
     return (not kind_ok, not in_results, not preferred, unit_rank, is_part, not total, int(char_start))
 
 
-# Matched up to a figure, this ends right after the last clause mark before it.
-_UP_TO_CLAUSE_MARK = through_last_of(",，;；:：。")
+_CLAUSE_MARKS = ",，;；:：。"
 
 
 def _lead_of(sentence: str, surface: str) -> str:
@@ -207,8 +166,8 @@ def _lead_of(sentence: str, surface: str) -> str:
     if i < 0:
         return ""
     lo = max(0, i - 30)
-    m = _UP_TO_CLAUSE_MARK.match(sentence, lo, i)
-    return sentence[m.end() if m else lo:i]
+    cut = max(sentence.rfind(mark, lo, i) for mark in _CLAUSE_MARKS)
+    return sentence[cut + 1 if cut >= 0 else lo:i]
 
 
 def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[dict]]:

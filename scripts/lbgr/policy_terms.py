@@ -74,7 +74,7 @@ def extract_policy_terms(doc: ReportDoc, ctx: Context | None = None) -> dict[str
     title_starts = [s for s, _ in titles]
     latest_end = list(itertools.accumulate((e for _, e in titles), max))
     rows = []
-    report_id, section_at = doc.report_id, doc.section_lookup().deepest
+    report_id, section_at = doc.report_id, doc.section_at
     paragraphs = doc.paragraphs
     # The terms come in order, so the paragraph of each is found by walking the paragraphs once
     # (as ``doc.paragraph_at``: the last paragraph starting at or before the term, if it holds it).

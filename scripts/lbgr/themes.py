@@ -48,11 +48,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-import numpy as np
-
 from .context import Context
 from .model import Paragraph, ReportDoc, Section
-from .regex_shortcuts import can_overlap_itself, min_width, pattern_prefixes
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
@@ -67,7 +64,7 @@ class KeywordRow:
     exception: str
 
 
-class Hit(NamedTuple):  # a named tuple: hundreds are made for every report, and a tuple is made fastest
+class Hit(NamedTuple):
     start: int
     end: int
     pattern: int  # index into ThemeBook.patterns
@@ -86,9 +83,6 @@ class ThemeBook:
             by_pattern.setdefault(pattern, []).append(
                 KeywordRow(r["theme_code"], r["keyword"], r["keyword_type"], r.get("discrimination_exception") or ""))
         self.patterns = [(re.compile(p), rows) for p, rows in by_pattern.items()]
-        # A plain keyword matches exactly its own text: the scan that finds it needs no regex after it.
-        self.literals = [rows[0].keyword if p == re.escape(rows[0].keyword) and rows[0].keyword else None
-                         for p, rows in by_pattern.items()]
         self.keywords = [row for _, rows in self.patterns for row in rows]
         self._discriminative = [next((r.theme_code for r in rows if r.keyword_type == DISCRIMINATIVE), None)
                                 for _, rows in self.patterns]
@@ -98,12 +92,6 @@ class ThemeBook:
                        else f"{'/'.join(ambiguous)} {rows[0].keyword}"
                        for theme, ambiguous, (_, rows) in zip(self._discriminative, self._ambiguous, self.patterns)]
         self._heading_theme = lru_cache(maxsize=4096)(self._heading_theme_of)
-        self._prefilter = PatternPrefilter(
-            [[literal] if literal else pattern_prefixes(regex) for literal, (regex, _) in zip(self.literals, self.patterns)],
-            [literal is not None for literal in self.literals])
-        # A pattern that cannot match the empty string matches, like ``finditer``, exactly where one
-        # of its prefixes begins: it is tried there alone instead of searched for in the stretch.
-        self._never_empty = [min_width(regex) > 0 for regex, _ in self.patterns]
 
     @classmethod
     def from_context(cls, ctx: Context) -> ThemeBook:
@@ -114,59 +102,21 @@ class ThemeBook:
         return self.hits_in(text, [(0, len(text))])[0]
 
     def hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[Hit]]:
-        """For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
-        ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text."""
-        make = Hit._make
-        return [[make(hit) for hit in hits] for hits in self._hits_in(text, spans)]
-
-    def _hits_in(self, text: str, spans: list[tuple[int, int]]) -> list[list[tuple[int, int, int]]]:
-        """``hits_in`` with each hit a plain (start, end, pattern) tuple, made faster than a ``Hit``.
-
-        For each of the sorted, disjoint ``spans`` of ``text``, the keyword hits in
-        ``text[start:end]`` (offsets in ``text``), as if that stretch were the whole text.
-
-        One scan of ``text`` (``PatternPrefilter``) places every plain keyword and, for the other
-        patterns, the places in each stretch where a match can begin; a pattern is run only
-        there, on the stretch itself so that look-arounds and anchors see what they would see in it.
-        A candidate never leaves its stretch, so the leftmost-longest choice is made once over the
-        candidates of all stretches together, and the hits are then dealt out to their stretches.
-        """
-        if not spans:
-            return []
-        patterns, never_empty, always = self.patterns, self._never_empty, self._prefilter.always
-        found, begins = self._prefilter.scan(text, spans)
-        stretches: dict[int, str] = {}
-
-        def stretch_of(i: int) -> str:
-            if i not in stretches:
-                start, end = spans[i]
-                stretches[i] = text if start == 0 and end == len(text) else text[start:end]
-            return stretches[i]
-
-        for (i, k), places in begins.items():
-            start = spans[i][0]
-            stretch, regex = stretch_of(i), patterns[k][0]
-            if never_empty[k]:
-                # As ``finditer`` would: the first match at or after where the last one ended.
-                resume = start
-                for at in sorted(set(places)) if len(places) > 1 else places:
-                    if at >= resume and (m := regex.match(stretch, at - start)):
-                        resume = start + m.end()
-                        found.append((at, at - resume, k, i))
-            else:
-                found.extend((start + m.start(), m.start() - m.end(), k, i)
-                             for m in regex.finditer(stretch) if m.end() > m.start())
-        for i, (start, _) in enumerate(spans) if always else ():
-            stretch = stretch_of(i)
-            found.extend((start + m.start(), m.start() - m.end(), k, i)
-                         for k in always for m in patterns[k][0].finditer(stretch) if m.end() > m.start())
-        found.sort()
-        out: list[list[tuple[int, int, int]]] = [[] for _ in spans]
-        last_end = -1
-        for at, neg_len, k, i in found:
-            if at >= last_end:
-                last_end = at - neg_len
-                out[i].append((at, last_end, k))
+        """For each of the ``spans`` of ``text``, the keyword hits in ``text[start:end]`` (offsets
+        in ``text``), as if that stretch were the whole text: every pattern's ``finditer`` in
+        the stretch, then, left to right, the longest hit at each place (the first pattern on a
+        tie), skipping hits that overlap the one before."""
+        out = []
+        for start, end in spans:
+            stretch = text[start:end]
+            found = sorted((m.start(), m.start() - m.end(), k) for k, (regex, _) in enumerate(self.patterns)
+                           for m in regex.finditer(stretch) if m.end() > m.start())
+            hits, last_end = [], -1
+            for at, neg_len, k in found:
+                if at >= last_end:
+                    last_end = at - neg_len
+                    hits.append(Hit(start + at, start + last_end, k))
+            out.append(hits)
         return out
 
     def discriminative_theme(self, hit: Hit) -> str | None:
@@ -200,139 +150,6 @@ class ThemeBook:
             chain.append((node.heading_char_start, self.heading_theme(node.heading) if node.level > 0 else None))
             node = by_id.get(node.parent_id) if node.parent_id else None
         return chain
-
-
-class PatternPrefilter:
-    """Where keyword patterns can match in stretches of a text, in one scan of the whole text.
-
-    Every match of a pattern starts with one of its prefixes (``pattern_prefixes``), so a pattern can
-    match inside a stretch only where one of its prefixes lies wholly inside it. One walk of a trie
-    of all prefixes (``_PrefixTrie``) finds the longest prefix at each place (prefixes that overlap
-    are all found); the shorter prefixes found there are its own beginnings. A pattern marked
-    *exact* matches nothing but its one prefix (a plain keyword), so the places of that prefix are
-    its matches. Patterns without prefixes (``always``) can
-    match anywhere.
-    """
-
-    def __init__(self, prefixes: list[list[str] | None], exact: list[bool]):
-        self.always = [k for k, ps in enumerate(prefixes) if ps is None]
-        owners: dict[str, list[int]] = {}
-        for k, ps in enumerate(prefixes):
-            for p in ps or ():
-                owners.setdefault(p, []).append(k)
-        # For each prefix, by its index in the trie (the order of ``owners``): (length, exact
-        # patterns, other patterns) of itself and of every prefix it begins with.
-        self.found_at = [[(len(q), [k for k in owners[q] if exact[k]], [k for k in owners[q] if not exact[k]])
-                          for q in owners if p.startswith(q)]
-                         for p in owners]
-        # An exact pattern whose text can overlap itself (阿阿 in 阿阿阿) matches, like ``finditer``,
-        # only where its previous match has ended.
-        self.self_overlapping = {k for k, ps in enumerate(prefixes) if exact[k] and ps and can_overlap_itself(ps[0])}
-        self._trie = _PrefixTrie(list(owners))
-
-    def scan(self, text: str, spans: list[tuple[int, int]]
-             ) -> tuple[list[tuple[int, int, int, int]], dict[tuple[int, int], list[int]]]:
-        """For the sorted, disjoint ``spans``: the matches of exact patterns wholly inside one, as
-        (start, -length, pattern, span index), in no particular order; and, for every other
-        pattern with a prefix wholly inside a span, keyed by (span index, pattern), the places
-        where those prefixes begin (in no particular order, perhaps repeated)."""
-        found: list[tuple[int, int, int, int]] = []
-        begins: dict[tuple[int, int], list[int]] = {}
-        found_at, self_overlapping = self.found_at, self.self_overlapping
-        busy_until: dict[tuple[int, int], int] = {}
-        last = len(spans) - 1
-        i = 0
-        start, end = spans[0] if spans else (0, 0)
-        # Positions come in order, so each exact pattern's matches do too.
-        for at, q in self._trie.longest_at(text) if spans else ():
-            while at >= end and i < last:
-                i += 1
-                start, end = spans[i]
-            if not start <= at < end:
-                continue
-            for n, exact, others in found_at[q]:
-                if at + n > end:
-                    continue
-                for k in exact:
-                    if k in self_overlapping:
-                        if busy_until.get((i, k), at) > at:
-                            continue
-                        busy_until[(i, k)] = at + n
-                    found.append((at, -n, k, i))
-                for k in others:
-                    places = begins.get((i, k))
-                    if places is None:
-                        begins[(i, k)] = [at]
-                    else:
-                        places.append(at)
-        return found, begins
-
-
-class _PrefixTrie:
-    """Where each of some words begins in a text, the longest one at each place, found by walking
-    a trie of the words from every place of the text at once, one character per step, with numpy.
-
-    A regular expression finds the same places, but its engine tries every place whose character
-    begins a word (a quarter of the places of a report) one by one; here a step costs a few array
-    operations, whatever the number of places still in the walk.
-    """
-
-    def __init__(self, words: list[str]):
-        if not all(words):
-            raise ValueError("a word to find must not be empty")
-        chars = sorted(set("".join(words)))
-        self._limit = max(map(ord, chars), default=0) + 1  # codes at or above it begin no word
-        width = len(chars) + 1  # character classes: 0 for a character in no word
-        char_class = np.zeros(self._limit + 1, np.intp)
-        for n, c in enumerate(chars, 1):
-            char_class[ord(c)] = n
-        children: list[dict[str, int]] = [{}]  # trie node -> {character: child node}; node 0 is the root
-        word_at: list[int] = [-1]  # trie node -> index of the word ending there, or -1
-        for w, word in enumerate(words):
-            node = 0
-            for c in word:
-                if c not in children[node]:
-                    children[node][c] = len(children)
-                    children.append({})
-                    word_at.append(-1)
-                node = children[node][c]
-            word_at[node] = w
-        # A state is (trie node + 1) * width, so that state + character class indexes the step
-        # table; state 0 is the walk's end.
-        step = np.zeros((len(children) + 1) * width, np.intp)
-        for node, kids in enumerate(children):
-            for c, kid in kids.items():
-                step[(node + 1) * width + char_class[ord(c)]] = (kid + 1) * width
-        first = step.take(width + char_class)  # by code: the state after a place's first character
-        ends = np.full((len(children) + 1) * width, -1, np.intp)  # state -> word ending there, or -1
-        ends[np.arange(1, len(children) + 1) * width] = word_at
-        self._char_class, self._step, self._first, self._ends = char_class, step, first, ends
-
-    def longest_at(self, text: str) -> list[tuple[int, int]]:
-        """(place, index of the longest word beginning there) for every place where a word
-        begins, in order of place."""
-        # One code per character (surrogates included), and a character beginning no word at
-        # the end, so that no walk runs past the text.
-        codes = np.frombuffer((text + "\0").encode("utf-32-le", "surrogatepass"), np.uint32)
-        codes = codes.astype(np.intp)
-        state = self._first.take(codes, mode="clip")
-        at = state.nonzero()[0]
-        state = state.take(at)
-        places, states = [at], [state]  # (a word of one character ends at the first step)
-        step, char_class = self._step, self._char_class
-        depth = 1
-        while len(at):
-            state = step.take(state + char_class.take(codes.take(at + depth), mode="clip"))
-            alive = state.nonzero()[0]
-            at, state = at.take(alive), state.take(alive)
-            places.append(at)
-            states.append(state)
-            depth += 1
-        words = self._ends.take(np.concatenate(states))
-        ended = (words >= 0).nonzero()[0]
-        # Walks go one step deeper at a time, so a later word at the same place is longer.
-        longest = dict(zip(np.concatenate(places).take(ended).tolist(), words.take(ended).tolist()))
-        return sorted(longest.items())
 
 
 LEAD_PHRASE_MAX = 25
@@ -458,41 +275,6 @@ def _units(doc: ReportDoc) -> list[tuple[str, Paragraph, int, int]]:
     return units
 
 
-class _Headings:
-    """``ThemeBook.theme_at`` for the units of one report, with what every unit of a section or
-    of a paragraph shares worked out once: the themes announced along each section's chain of
-    headings, and each paragraph's lead phrase and its theme."""
-
-    def __init__(self, book: ThemeBook, doc: ReportDoc):
-        self.book, self.doc = book, doc
-        self.by_id = doc.sections_by_id()
-        self._chains: dict[str, tuple[tuple[int, str | None], ...]] = {}
-        self._paragraph: Paragraph | None = None
-        self._lead, self._lead_theme = "", None
-
-    def theme(self, paragraph: Paragraph, start: int, section: Section) -> str | None:
-        """The theme announced for a unit starting at ``start``, in ``paragraph`` and ``section``."""
-        if not paragraph.char_start <= start < paragraph.char_end:
-            paragraph = self.doc.paragraph_at(start)  # ``theme_at`` reads the paragraph at ``start``
-            if paragraph is None:
-                return _announced(self._chain(section), "", None, 0)
-        if paragraph is not self._paragraph:
-            self._paragraph = paragraph
-            self._lead = lead_phrase(paragraph.text)
-            self._lead_theme = self.book.heading_theme(self._lead) if self._lead else None
-        return _announced(self._chain(section), self._lead, self._lead_theme, paragraph.char_start)
-
-    def _chain(self, section: Section) -> tuple[tuple[int, str | None], ...]:
-        """``ThemeBook.heading_chain`` of ``section``, from its parent's (each worked out once)."""
-        chain = self._chains.get(section.section_id)
-        if chain is None:
-            book = self.book
-            parent = self.by_id.get(section.parent_id) if section.parent_id else None
-            own = (section.heading_char_start, book.heading_theme(section.heading) if section.level > 0 else None)
-            chain = self._chains[section.section_id] = (own, *(self._chain(parent) if parent is not None else ()))
-        return chain
-
-
 def _announced(chain: Sequence[tuple[int, str | None]], lead: str, lead_theme: str | None,
                paragraph_start: int) -> str | None:
     """The first theme announced from the inside out: the headings of ``chain`` (see
@@ -510,8 +292,7 @@ def _announced(chain: Sequence[tuple[int, str | None]], lead: str, lead_theme: s
 
 def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     book = ThemeBook.from_context(ctx)
-    section_at = doc.section_lookup().deepest
-    headings = _Headings(book, doc)
+    by_id = doc.sections_by_id()
     tally = _Tally(book)
     report_id = doc.report_id
     unit_rows = []
@@ -521,10 +302,10 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     units_by_theme: dict[str, int] = {}
     chars_by_theme: dict[str, int] = {}
     units = _units(doc)
-    unit_hits = book._hits_in(doc.body, [(start, end) for _, _, start, end in units])
+    unit_hits = book.hits_in(doc.body, [(start, end) for _, _, start, end in units])
     for (unit_id, paragraph, start, end), hits in zip(units, unit_hits):
-        section = section_at(start, end)
-        heading_theme = headings.theme(paragraph, start, section)
+        section = doc.section_at(start, end)
+        heading_theme = book.theme_at(doc, start, end, by_id, section)
         if hits:
             tally.add(hits, ambiguous_by_theme)
             result = tally.decide(heading_theme)
