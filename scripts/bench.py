@@ -119,7 +119,7 @@ class VariantGenerator:
     """
 
     def __init__(self, raw_dir: Path = RAW, reports_csv: Path = REPORTS_CSV, divisions_csv: Path = DIVISIONS_CSV):
-        from lbgr.decode import decode_file
+        from lbgr.ingest.decode import decode_file
 
         self.raw_dir = Path(raw_dir)
         with open(reports_csv, encoding="utf-8", newline="") as fh:
@@ -247,7 +247,7 @@ def corpus(scale: int, gen: VariantGenerator) -> tuple[Path, dict[str, str]]:
 
 def child_build(raw: Path, out: Path, jobs: int, result: Path, cache: bool) -> None:
     t0 = time.perf_counter()
-    from lbgr.build import build
+    from lbgr.build.run import build
 
     t_import = time.perf_counter() - t0
     stats: dict = {}
@@ -272,8 +272,8 @@ def child_baseline(raw: Path, result: Path, repeat: int = 3, sample: int = 100) 
     """The bare passes (read + decode; one compiled-regex scan), then the per-report pipeline on a
     sample of the files measured in CPU time (time.process_time, so other load on the machine
     does not inflate it), after the one-off set-up (stage modules, division index) is done."""
-    from lbgr.decode import decode_file
-    from lbgr.manifest import raw_files
+    from lbgr.ingest.decode import decode_file
+    from lbgr.ingest.manifest import raw_files
 
     files = raw_files(raw)
     decode_times, scan_times = [], []
@@ -290,9 +290,9 @@ def child_baseline(raw: Path, result: Path, repeat: int = 3, sample: int = 100) 
         scan_times.append(time.perf_counter() - t0)
 
     from lbgr import stages
-    from lbgr.context import Context
-    from lbgr.report import process_text
-    from lbgr.tables import csv_rows
+    from lbgr.package.tables import csv_rows
+    from lbgr.parse.context import Context
+    from lbgr.parse.report import process_text
 
     t0 = time.process_time()
     stages.register_all()
@@ -580,7 +580,7 @@ def bench_rebuild(keep: bool, log) -> dict:
                       "process_wall_seconds": mem["process_wall_seconds"], "wall_seconds": st["wall_seconds"],
                       "maxrss_mib": mib(res["maxrss_self_kib"])}
         log(f"   {label:<12} build {out[label]['build_seconds']:.2f} s (fast path: {out[label]['up_to_date']}), "
-            f"whole process {mem['process_wall_seconds']:.2f} s (import of lbgr.build {res['import_seconds']:.2f} s)")
+            f"whole process {mem['process_wall_seconds']:.2f} s (import of lbgr.build.run {res['import_seconds']:.2f} s)")
     if not keep:
         shutil.rmtree(where, ignore_errors=True)
     return out

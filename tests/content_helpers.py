@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lbgr.model import Paragraph, ReportDoc, Section
+from lbgr.parse.model import Paragraph, ReportDoc, Section
 
 REPORT_ID = "110101-2023"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lbgr.accuracy import evaluate, gold_files
+from lbgr.eval.accuracy import evaluate, gold_files
 
 pytestmark = pytest.mark.skipif(not gold_files(), reason="no gold standard files in tests/gold/ yet")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lbgr.dedupe import find_duplicates
-from lbgr.report import process_text
+from lbgr.package.dedupe import find_duplicates
+from lbgr.parse.report import process_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

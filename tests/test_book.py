@@ -68,7 +68,7 @@ def _rows(path: Path) -> int:
 
 
 def _ready(name: str) -> bool:
-    """Whether the package has table ``name`` with rows (as lbgr.bookkit.table_ready decides)."""
+    """Whether the package has table ``name`` with rows (as lbgr.book.kit.table_ready decides)."""
     desc = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
     res = {r["name"]: r for r in desc["resources"]}
     return name in res and (ROOT / res[name]["path"]).exists() and _rows(ROOT / res[name]["path"]) > 0
@@ -107,7 +107,7 @@ def test_book_builds_without_warnings(built_book):
 
 def test_figures_use_a_cjk_font_and_no_text_is_lost(built_book):
     """Noto Sans CJK SC (from mplfonts) is registered; a missing glyph would have failed the build (stderr = warning)."""
-    from lbgr import bookkit
+    from lbgr.book import kit as bookkit
 
     path = bookkit.cjk_font_path()
     assert path.name == "NotoSansCJKsc-Regular.otf" and path.stat().st_size > 1_000_000
@@ -136,7 +136,7 @@ def driver(server, tmp_path_factory):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from lbgr.bookkit import cjk_font_path
+    from lbgr.book.kit import cjk_font_path
 
     # Chromium finds Chinese glyphs in the same OFL font the figures use (no system CJK font needed).
     fonts = tmp_path_factory.mktemp("fonts")
@@ -207,7 +207,7 @@ def test_analysis_pages_show_figures_and_tables(server, driver, name):
 
 
 def test_data_dictionary_lists_every_field_of_every_resource(server, driver):
-    from lbgr.book import field_anchor
+    from lbgr.book.build import field_anchor
 
     specs = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in (ROOT / "schemas" / "resources").glob("*.yaml")}
     assert specs
@@ -259,7 +259,7 @@ def test_screenshots(server, driver):
 def test_changing_a_field_description_changes_the_dictionary_page(tmp_path):
     """Edit a description in schemas/fields on a copy, regenerate: the page changes, nothing else is edited."""
     _require_book_tools()
-    from lbgr.book import generate_dictionary
+    from lbgr.book.build import generate_dictionary
 
     copy = tmp_path / "repo"
     for rel in ["schemas", "data", "datapackage.json", "book"]:
@@ -300,7 +300,7 @@ def test_changing_a_field_description_changes_the_dictionary_page(tmp_path):
 # --------------------------------------------------------------------------- execution cache
 def test_execution_cache_is_cleared_when_the_data_change(tmp_path):
     """MyST-NB caches by code only; lbgr.book clears the cache when any input of the notebooks changes."""
-    from lbgr.book import CACHE_STAMP, inputs_digest, sync_cache
+    from lbgr.book.build import CACHE_STAMP, inputs_digest, sync_cache
 
     copy = tmp_path / "repo"
     for rel in ["schemas", "data", "datapackage.json", "CITATION.cff", "pyproject.toml", "tests/gold", "scripts/lbgr"]:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from lbgr.add import AddError, add_report
-from lbgr.build import EXIT_OK, EXIT_USAGE, build
+from lbgr.build.add import AddError, add_report
+from lbgr.build.install import JOURNAL, install_paths, recover
+from lbgr.build.run import EXIT_OK, EXIT_USAGE, build
 from lbgr.cli import main
-from lbgr.install import JOURNAL, install_paths, recover
-from lbgr.manifest import read_manifest
+from lbgr.ingest.manifest import read_manifest
 from lbgr.validate import validate_package
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content_helpers import make_doc
-from lbgr.citations import (
+from lbgr.extract.citations import (
     CitationRules,
     closes,
     extract_citations,
@@ -274,7 +274,7 @@ def test_a_plan_period_and_a_normalised_title_meet_across_reports(ctx, corpus):
 
 def test_a_mixed_bracket_nested_title_passes_validation(tmp_path):
     """The content rule accepts what the extractor accepts: 〈…> is one nested title."""
-    from lbgr.build import EXIT_OK, build
+    from lbgr.build.run import EXIT_OK, build
     from lbgr.validate import validate_package
 
     raw = tmp_path / "raw"

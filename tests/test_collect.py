@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from lbgr import collect
-from lbgr.build import EXIT_OK, build
-from lbgr.manifest import REQUIRED, read_manifest
+from lbgr.build.run import EXIT_OK, build
+from lbgr.ingest import collect
+from lbgr.ingest.manifest import REQUIRED, read_manifest
 from lbgr.validate import validate_package
 
 ROOT = Path(__file__).resolve().parents[1]

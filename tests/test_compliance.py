@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from content_helpers import Part, make_doc
-from lbgr.compliance import ComplianceRules, compliance_row, count_figures
+from lbgr.extract.compliance import ComplianceRules, compliance_row, count_figures
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 from lbgr import pipeline
-from lbgr.citations import extract_citations
-from lbgr.compliance import extract_compliance
-from lbgr.policy_terms import extract_policy_terms, flag_shared_terms
+from lbgr.extract.citations import extract_citations
+from lbgr.extract.compliance import extract_compliance
+from lbgr.extract.policy_terms import extract_policy_terms, flag_shared_terms
+from lbgr.extract.themes import code_themes
+from lbgr.package.tables import frame, read_table
 from lbgr.schema_registry import load_resources
-from lbgr.tables import frame, read_table
-from lbgr.themes import code_themes
 from lbgr.validate import RULES, content_rules
 from lbgr.validate.schemas import dataframe_schema
 
@@ -91,9 +91,9 @@ def test_content_checks_name_the_rows_that_break_them(tables, bodies):
 
 
 def test_the_enumerations_in_code_and_schema_agree():
-    from lbgr.doctype import DOCUMENT_CLASSES
+    from lbgr.extract.themes import ASSIGNMENT_RULES
+    from lbgr.ingest.doctype import DOCUMENT_CLASSES
     from lbgr.schema_registry import table_schema
-    from lbgr.themes import ASSIGNMENT_RULES
 
     def enum(resource, field):
         return next(f for f in table_schema(resource)["fields"] if f["name"] == field)["constraints"]["enum"]

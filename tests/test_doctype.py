@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lbgr.doctype import DOCUMENT_CLASSES, classify_document, load_rules
+from lbgr.ingest.doctype import DOCUMENT_CLASSES, classify_document, load_rules
 
 ROL_BODY = "2023年,我区坚持以习近平法治思想为指引,扎实推进法治政府建设。现将有关情况报告如下。\n一、主要举措和成效\n"
 

@@ -1,7 +1,7 @@
 import pytest
 
-from lbgr.furniture import FurnitureRules, parse_labelled, split_furniture
-from lbgr.normalize import normalize_lines
+from lbgr.ingest.furniture import FurnitureRules, parse_labelled, split_furniture
+from lbgr.ingest.normalize import normalize_lines
 
 
 @pytest.fixture(scope="module")

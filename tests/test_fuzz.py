@@ -15,10 +15,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lbgr.build import process_file
-from lbgr.context import Context
+from lbgr.build.run import process_file
+from lbgr.package.tables import frame
+from lbgr.parse.context import Context
 from lbgr.schema_registry import load_resources
-from lbgr.tables import frame
 from lbgr.validate.schemas import dataframe_schema
 
 CTX = Context()

@@ -1,11 +1,11 @@
-"""The development-set scorer (lbgr.gold_devset) on a small invented excerpt and its gold."""
+"""The development-set scorer (lbgr.eval.gold_devset) on a small invented excerpt and its gold."""
 
 from __future__ import annotations
 
 import csv
 import json
 
-from lbgr import gold_devset
+from lbgr.eval import gold_devset
 
 # An invented report opening in traditional characters, with a page line before it and a figure
 # cut off at the end.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lbgr.build import EXIT_OK, build
-from lbgr.manifest import raw_files
+from lbgr.build.run import EXIT_OK, build
+from lbgr.ingest.manifest import raw_files
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -93,8 +93,8 @@ def test_a_damaged_cache_entry_is_recomputed(tmp_path, names):
 
 
 def test_a_failure_while_spooling_fails_the_build_and_keeps_the_package(tmp_path, names, monkeypatch):
-    from lbgr import build as build_mod
-    from lbgr.build import EXIT_FAILED
+    from lbgr.build import run as build_mod
+    from lbgr.build.run import EXIT_FAILED
 
     raw = _raw_subset(tmp_path / "raw", names[:1])
     out = tmp_path / "pkg"

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from content_helpers import Part, make_doc
 from lbgr import pipeline
-from lbgr.indicators import Codebook, derive_report_indicators
-from lbgr.measures import extract_measures
+from lbgr.extract.indicators import Codebook, derive_report_indicators
+from lbgr.extract.measures import extract_measures
+from lbgr.package.tables import frame
 from lbgr.paths import CODEBOOKS, RAW
 from lbgr.schema_registry import load_resources
-from lbgr.tables import frame
 from lbgr.validate import RULES, measure_rules
 
 CORE = ["recon_received", "recon_closed", "recon_correction_rate", "litig_cases", "litig_loss_rate",
@@ -188,7 +188,7 @@ def test_mapping_rules_are_data(ctx):
     rows = [dict(r) for r in ctx.codebook("indicators")]
     text = "完成审计项目259个。"
     doc = make_doc(text)
-    from lbgr.measures import measure_rows
+    from lbgr.extract.measures import measure_rows
 
     assert measure_rows(doc, Codebook(rows))[0]["indicator_code"] == "audit_projects"
     for r in rows:

@@ -1,9 +1,9 @@
 import pytest
 
 from conftest import doc_from_text
-from lbgr.dates import find_date, full_date_line
-from lbgr.metadata import find_signature, issuer_type_of, split_title
-from lbgr.report import ReportRejected
+from lbgr.ingest.dates import find_date, full_date_line
+from lbgr.parse.metadata import find_signature, issuer_type_of, split_title
+from lbgr.parse.report import ReportRejected
 
 OPENING = "坚持以习近平法治思想为指导,推进法治政府建设取得新成效。"
 

@@ -1,4 +1,4 @@
-from lbgr.normalize import normalize_lines
+from lbgr.ingest.normalize import normalize_lines
 
 
 def test_full_width_digits_letters_and_punctuation_become_half_width():

@@ -1,4 +1,4 @@
-"""The number grammar (lbgr.numbers) on short report-like snippets."""
+"""The number grammar (lbgr.extract.numbers) on short report-like snippets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lbgr.numbers import cn_int, find_quantities, quoted_spans
+from lbgr.extract.numbers import cn_int, find_quantities, quoted_spans
 
 KINDS = {"count", "percent", "change", "money", "duration", "other", "slogan"}
 QUALIFIERS = {"exact", "over", "under", "about", "range"}
@@ -232,7 +232,7 @@ MARKS = ["《", "》", "“", "”", "‘", "’", "「", "」", "〔", "〕", "
 def test_quoted_inside_agrees_with_quoted_spans(text):
     # ``_Quoted`` answers from the marks' offsets when each mark is closed by the next; whatever
     # the marks, its answer must be the spans' answer at every position that holds no mark.
-    from lbgr.numbers import _QUOTE_CHARS, _Quoted
+    from lbgr.extract.numbers import _QUOTE_CHARS, _Quoted
 
     spans = quoted_spans(text)
     quoted = _Quoted(text)
@@ -247,7 +247,7 @@ def test_quoted_inside_agrees_with_quoted_spans(text):
        st.sampled_from(["ar", "cn"]))
 def test_measure_word_is_the_first_unit_written_and_not_excluded(text, token_kind):
     # ``_measure_word`` uses one alternation; the rule it stands for is a walk through ``UNITS``.
-    from lbgr.numbers import _CN_UNITS, UNITS, _measure_word
+    from lbgr.extract.numbers import _CN_UNITS, UNITS, _measure_word
 
     expected = (None, None, None)
     for word, norm, kind, not_after in UNITS:

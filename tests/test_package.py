@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from lbgr import build as build_mod
-from lbgr.build import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, build
+from lbgr.build import run as build_mod
+from lbgr.build.run import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, build
 from lbgr.environment import versions
 from lbgr.schema_registry import load_fields, load_resources, schema_json
 from lbgr.validate import validate_package

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from content_helpers import make_doc
-from lbgr.policy_terms import (
+from lbgr.extract.policy_terms import (
     QUOTE_PAIRS,
     extract_policy_terms,
     find_quoted,

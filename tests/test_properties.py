@@ -12,8 +12,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lbgr.context import Context
-from lbgr.report import ReportRejected, process_text
+from lbgr.parse.context import Context
+from lbgr.parse.report import ReportRejected, process_text
 
 CTX = Context()
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"

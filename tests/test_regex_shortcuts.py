@@ -1,4 +1,4 @@
-"""The shortcuts read off a pattern's structure must never lose a match (``lbgr.regex_shortcuts``):
+"""The shortcuts read off a pattern's structure must never lose a match (``lbgr.extract.regex_shortcuts``):
 checked on the codebooks' own patterns and on patterns of the shapes the shortcuts rewrite."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lbgr.context import Context
-from lbgr.regex_shortcuts import first_chars, match_spans, min_width, pattern_prefixes
+from lbgr.extract.regex_shortcuts import first_chars, match_spans, min_width, pattern_prefixes
+from lbgr.parse.context import Context
 
 SHAPES = [r"\d+", r"\d+(?:[.,]\d+)*", r"(?<=第)\d+", r"(?<=[(（])\d{1,2}(?=[)）])", r"[一二三]是", r"共?\d+件",
           r"(?:行政)?复议", r"\d{4}年", r"第[一二三四五六七八九十]+条", r"a|ab|abc", r"(?:x)*y", r"^\d+、",

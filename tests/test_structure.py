@@ -98,7 +98,7 @@ def test_no_headings_gives_a_warning_and_a_single_document_section(ctx):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from lbgr.structure import LINE_MARKERS, SHI_MARKER, _shi_markers, line_marker_candidates  # noqa: E402
+from lbgr.parse.structure import LINE_MARKERS, SHI_MARKER, _shi_markers, line_marker_candidates  # noqa: E402
 
 _MARKERISH = st.lists(st.sampled_from(list("一二三四五六七八九十百是、.．()（）①⑩⑳1209０٣ 。；;：:，,！？!?\n法") + ["一是", "(一)"]),
                       max_size=14).map("".join)

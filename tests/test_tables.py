@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lbgr.package.tables import csv_header, csv_rows, frame, read_table, write_csv
 from lbgr.schema_registry import load_resources
-from lbgr.tables import csv_header, csv_rows, frame, read_table, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = [n for n, spec in load_resources().items() if spec["path"].startswith("data/tables")]

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from content_helpers import Part, make_doc
-from lbgr.context import Context
-from lbgr.themes import (
+from lbgr.extract.themes import (
     DISCRIMINATION_THRESHOLD,
     ThemeBook,
     assign,
@@ -20,6 +19,7 @@ from lbgr.themes import (
     keyword_discrimination,
     lead_phrase,
 )
+from lbgr.parse.context import Context
 
 CODEBOOKS = Path(__file__).resolve().parents[1] / "data" / "codebooks"
 

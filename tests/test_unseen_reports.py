@@ -7,14 +7,14 @@ recombined, and the places are chosen only for the kind of name they have.
 import pytest
 
 from conftest import doc_from_text
-from lbgr.divisions import short_forms
-from lbgr.doctype import classify_document
-from lbgr.evaluate import METADATA_FIELDS, score
-from lbgr.furniture import FurnitureRules, split_furniture
-from lbgr.metadata import find_title, read_metadata
-from lbgr.normalize import normalize_lines
-from lbgr.repair import remove_pinyin
-from lbgr.report import ReportRejected
+from lbgr.eval.evaluate import METADATA_FIELDS, score
+from lbgr.ingest.doctype import classify_document
+from lbgr.ingest.furniture import FurnitureRules, split_furniture
+from lbgr.ingest.normalize import normalize_lines
+from lbgr.ingest.repair import remove_pinyin
+from lbgr.parse.divisions import short_forms
+from lbgr.parse.metadata import find_title, read_metadata
+from lbgr.parse.report import ReportRejected
 
 BODY = ("一、主要举措和成效\n（一）加强组织领导。全年召开常务会议专题研究法治政府建设工作三次，推进法治政府建设。\n"
         "二、存在的不足\n法治政府建设工作还存在薄弱环节。\n三、下一步工作安排\n继续推进法治政府建设。")
@@ -282,7 +282,7 @@ def test_read_metadata_uses_the_page_title_when_the_body_has_none():
 def test_a_former_name_gets_the_code_valid_in_its_years(tmp_path):
     """Names the current codes no longer have resolve from the history of the codes; a current
     name is never shadowed by a former one."""
-    from lbgr.divisions import DivisionIndex
+    from lbgr.parse.divisions import DivisionIndex
 
     ref = tmp_path / "divisions.csv"
     ref.write_text("division_code,name,division_level,province_code,prefecture_code,province,prefecture\n"

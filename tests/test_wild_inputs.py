@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lbgr.build import EXIT_REJECTED, build, process_file
+from lbgr.build.run import EXIT_REJECTED, build, process_file
 from lbgr.validate import validate_package
 from test_corpus_reports import EXPECTED
 

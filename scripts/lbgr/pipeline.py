@@ -3,7 +3,7 @@ reference tables it reads and the tables it makes.
 
 This list is the one place that wires the stages together. It imports the stage modules
 top-down; no stage module imports it, and nothing registers itself. The build runs the steps
-from here, the result cache keys each step on its code and the files it reads (``lbgr.cache``),
+from here, the result cache keys each step on its code and the files it reads (``lbgr.build.cache``),
 and the book's methods page draws the stages from it.
 
 Kinds of step:
@@ -23,8 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import citations, compliance, measures, policy_terms, report, themes
-from .indicators import report_indicator_rows
+from lbgr.extract import citations, compliance, measures, policy_terms, themes
+from lbgr.extract.indicators import report_indicator_rows
+from lbgr.parse import report
 
 
 class CrossReportStage(Protocol):

@@ -19,15 +19,15 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from .. import paths
-from ..package import parquet_path
-from ..schema_registry import load_resources, table_schema
-from ..tables import read_table
-from . import content_rules, core_rules, measure_rules
-from .contract import check_contract
-from .keys import check_keys
-from .reader import NotSorted, SortedRows, csv_rows, parquet_rows
-from .schemas import dataframe_schema
+from lbgr import paths
+from lbgr.package.descriptor import parquet_path
+from lbgr.package.tables import read_table
+from lbgr.schema_registry import load_resources, table_schema
+from lbgr.validate import content_rules, core_rules, measure_rules
+from lbgr.validate.contract import check_contract
+from lbgr.validate.keys import check_keys
+from lbgr.validate.reader import NotSorted, SortedRows, csv_rows, parquet_rows
+from lbgr.validate.schemas import dataframe_schema
 
 # Content rules on the tables of a group of reports: ``rule(tables, bodies) -> [error]``.
 RULES = [content_rules.check, measure_rules.check]

@@ -13,8 +13,8 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from ..citations import CLOSER_OF, closes
-from ..policy_terms import QUOTE_PAIRS
+from lbgr.extract.citations import CLOSER_OF, closes
+from lbgr.extract.policy_terms import QUOTE_PAIRS
 
 SHARE_COLUMNS = ("keyword_hit_share", "unit_share", "char_share")
 TOLERANCE = 1e-9

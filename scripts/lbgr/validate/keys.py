@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..schema_registry import table_schema
+from lbgr.schema_registry import table_schema
 
 
 def _unique_keys(name: str) -> list[tuple[str, ...]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..tables import typed
+from lbgr.package.tables import typed
 
 BLOCK_ROWS = 50_000
 

@@ -12,7 +12,7 @@ from functools import cache
 
 import pandera.pandas as pa
 
-from ..schema_registry import table_schema
+from lbgr.schema_registry import table_schema
 
 _DTYPES = {"integer": "Int64", "year": "Int64", "number": "Float64", "boolean": "boolean",
            "string": "string", "date": "string", "datetime": "string"}
