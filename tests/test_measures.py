@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from content_helpers import Part, make_doc
+from content_helpers import Part, derive_report_indicators, make_doc
 from lbgr import pipeline
-from lbgr.extract.indicators import Codebook, derive_report_indicators
+from lbgr.extract.indicators import Codebook
 from lbgr.extract.measures import extract_measures
 from lbgr.package.tables import frame
 from lbgr.paths import CODEBOOKS, RAW

@@ -32,14 +32,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lbgr.brackets import CLOSER_OF, NESTED_PAIRS, OUTER_CLOSE, OUTER_OPEN, closes
 from lbgr.parse.context import Context
 from lbgr.parse.divisions import short_name
 from lbgr.parse.model import ReportDoc
 
-OUTER_OPEN, OUTER_CLOSE = "《", "》"
-# Nested titles only count inside an open 《…》: elsewhere < and > are comparison signs.
-NESTED_PAIRS = {"〈": "〉", "<": ">", "＜": "＞"}
-CLOSER_OF = {OUTER_OPEN: OUTER_CLOSE, **NESTED_PAIRS}
 _CLOSERS = frozenset(CLOSER_OF.values())
 _BRACKET_CHARS = re.compile("[" + re.escape(OUTER_OPEN + OUTER_CLOSE + "".join(NESTED_PAIRS) + "".join(NESTED_PAIRS.values())) + "]")
 
@@ -74,15 +71,6 @@ class TitleSpan:
     end: int
     opener: str
     parent: int | None  # index of the enclosing title in the list returned by find_titles
-
-
-_NESTED_CLOSERS = frozenset(NESTED_PAIRS.values())
-
-
-def closes(opener: str, closer: str) -> bool:
-    """Whether ``closer`` closes ``opener``: its own closer, or any inner closer for an inner
-    opener (pages mix them: 〈…> is one nested title)."""
-    return CLOSER_OF[opener] == closer or (closer in _NESTED_CLOSERS and opener in NESTED_PAIRS)
 
 
 def _salvage(node: _Node) -> list[_Node]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pandas as pd
-
 # Words that mark a figure as a total for the whole reporting period or jurisdiction; a
 # candidate stated with one of them ranks before one without (tie-break rule 4).
 TOTAL_MARKERS = re.compile(r"共|累计|合计|总计|全年|全市|全区|全县|全旗|全州|全省")
@@ -192,22 +190,3 @@ def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[di
             "value_kind": best["value_kind"], "n_candidates": len(group),
         })
     return {"report_indicators": out}
-
-
-def derive_report_indicators(tables: dict[str, pd.DataFrame], ctx) -> dict[str, pd.DataFrame]:
-    """``report_indicators`` of whole tables (many reports), as the build derives it report by report."""
-    from lbgr.package.tables import frame
-
-    def records(df: pd.DataFrame | None) -> list[dict]:
-        if df is None or df.empty:
-            return []
-        return [{k: (None if v is pd.NA else v) for k, v in r.items()} for r in df.to_dict("records")]
-
-    by_report: dict[str, dict[str, list[dict]]] = {}
-    for name in ("measures", "sections"):
-        for r in records(tables.get(name)):
-            by_report.setdefault(r["report_id"], {}).setdefault(name, []).append(r)
-    out: list[dict] = []
-    for report_id in sorted(by_report):
-        out += report_indicator_rows(by_report[report_id], ctx)["report_indicators"]
-    return {"report_indicators": frame("report_indicators", out)}

@@ -26,11 +26,11 @@ from collections import Counter
 
 import pandas as pd
 
+from lbgr.brackets import QUOTE_PAIRS
 from lbgr.extract.citations import find_titles
 from lbgr.parse.context import Context
 from lbgr.parse.model import ReportDoc
 
-QUOTE_PAIRS = {"“": "”", "「": "」", '"': '"'}
 _EDGE_PUNCT = "、，,。.；;：:！!？?·…—- "
 # A term as one pattern: an opener, then anything but a line break, its closer or an opener
 # (which would restart the term there), then the closer. ``finditer`` goes on after the closer,

@@ -13,8 +13,7 @@ from collections import Counter, defaultdict
 
 import pandas as pd
 
-from lbgr.extract.citations import CLOSER_OF, closes
-from lbgr.extract.policy_terms import QUOTE_PAIRS
+from lbgr.brackets import CLOSER_OF, QUOTE_PAIRS, closes
 
 SHARE_COLUMNS = ("keyword_hit_share", "unit_share", "char_share")
 TOLERANCE = 1e-9
