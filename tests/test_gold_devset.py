@@ -80,3 +80,14 @@ def test_the_record_holds_figures_and_file_names_only(tmp_path, ctx):
 def test_a_missing_devset_is_reported_not_raised(tmp_path, capsys):
     assert gold_devset.main([str(tmp_path / "absent")]) == 1
     assert "no development set" in capsys.readouterr().out
+
+
+def test_the_bypass_scores_the_content_of_a_report_that_names_no_year(tmp_path, ctx):
+    # A mirror that lost every digit: the build rejects it (no reported year), the bypass reads it.
+    excerpt = "年,县政府全面推进法治政府建设。\n一、深入推进依法行政\n全年审查文件十二件。\n二、存在的问题\n仍有不足。"
+    devset = tmp_path / "devset"
+    devset.mkdir()
+    (devset / "e002.txt").write_text(excerpt, encoding="utf-8")
+    got = gold_devset.run_pipeline(devset / "e002.txt", ctx, bypass_verdict=True)
+    assert got.verdict == "rejected"
+    assert [(h["level"], h["marker"]) for h in got.headings] == [(1, "一、"), (1, "二、")]

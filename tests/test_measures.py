@@ -298,3 +298,14 @@ def test_a_figure_that_ends_a_cut_off_text_is_not_a_row(ctx):
     assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["20个工作日"]
     doc = make_doc("审批时限由20个工作日压减至3个工作日。")
     assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["20个工作日", "3个工作日"]
+
+
+def test_a_figure_whose_unit_is_complete_at_the_cut_is_kept(ctx):
+    # 类 and 件 begin no measure word of another kind: only the counted noun is cut off.
+    doc = make_doc("办理审查、备案等4类")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["4类"]
+    doc = make_doc("受理群众诉求3.1万余件")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["3.1万余件"]
+    # A number with no measure word at the cut is no figure at all; 6分 may be 6分钟.
+    doc = make_doc("办理时间平均6分")
+    assert extract_measures(doc, ctx)["measures"] == []

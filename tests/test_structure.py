@@ -178,3 +178,87 @@ def test_content_decides_only_with_clear_evidence(ctx):
     text = "\n".join([TITLE, OPENING, "一、坚持守正创新", "全年办理案件120件。明年将继续深化改革。"])
     r = doc_from_text(text, ctx)
     assert [s.part_type for s in r.doc.sections if s.level == 1] == ["other"]
+
+
+def test_a_part_on_the_governments_duty_for_rule_of_law_building_is_responsibility(ctx):
+    text = "\n".join([TITLE, OPENING,
+                      "一、深入学习法治思想,认真履行推进法治政府建设工作职责", "召开专题会议。",
+                      "二、压紧压实法治建设责任", "层层签订责任书。",
+                      "三、加强统筹,落实部门主体责任", "督促部门落实。",
+                      "四、强化保障,靠实工作责任", "明确分工。"])
+    r = doc_from_text(text, ctx)
+    # A 主体责任 or a bare 工作责任 is not the duty for rule-of-law building: those parts report work.
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == [
+        "responsibility", "responsibility", "achievements", "achievements"]
+
+
+def test_an_action_phrase_heading_reports_work_unless_its_text_leans_elsewhere(ctx):
+    text = "\n".join([TITLE, OPENING,
+                      "一、强化使命担当", "领导干部带头学法。",
+                      "二、优化服务体系,推动作用发挥", "精简审批环节,全年办理事项30件。",
+                      "三、持续深化改革", "明年将继续推进改革。"])
+    r = doc_from_text(text, ctx)
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == ["achievements", "achievements", "other"]
+
+
+def test_a_short_line_above_a_new_numbered_sequence_is_an_unnumbered_part(ctx):
+    text = "\n".join([TITLE, OPENING, "2022年度工作回顾", "一、加强组织领导", "(一)完善机制", "召开会议3次。",
+                      "二、规范行政执法", "开展执法检查。",
+                      "下一步工作打算", "一、深化改革", "继续推进。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r, 1) == [(1, "", "2022年度工作回顾"), (1, "", "下一步工作打算")]
+    assert headings(r, 2) == [(2, "一、", "加强组织领导"), (2, "二、", "规范行政执法"), (2, "一、", "深化改革")]
+    parts = [s for s in r.doc.sections if s.level == 1]
+    assert [(s.marker_type, s.ordinal, s.part_type) for s in parts] == [
+        ("unnumbered", 1, "achievements"), ("unnumbered", 2, "plans")]
+
+
+def test_a_heading_line_above_parenthesised_items_heads_them(ctx):
+    text = "\n".join([TITLE, OPENING, "以制度建设为抓手,推动依法行政", "(一)健全制度体系。出台文件5件。",
+                      "(二)规范决策程序。落实合法性审查。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "", "以制度建设为抓手,推动依法行政"), (2, "(一)", "健全制度体系"),
+                           (2, "(二)", "规范决策程序")]
+
+
+def test_a_short_opening_sentence_before_a_shi_list_is_a_run_in_part(ctx):
+    text = "\n".join([TITLE, OPENING, "行政决策更加规范。一是完善决策程序。制定规则。二是加强合法性审查。审查文件。",
+                      "执法监督不断加强。一是开展案卷评查。二是推行执法公示。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "", "行政决策更加规范"), (2, "一是", "完善决策程序"), (2, "二是", "加强合法性审查"),
+                           (1, "", "执法监督不断加强"), (2, "一是", "开展案卷评查"), (2, "二是", "推行执法公示")]
+    assert all(s.is_run_in for s in r.doc.sections if s.level == 1)
+
+
+def test_unnumbered_parts_need_strong_evidence(ctx):
+    # A line with sentence punctuation, a date, a signature-like line or a line not above a new
+    # sequence is no part heading; neither is one once numbered parts have begun, nor a long or
+    # comma-split opening sentence before 一是.
+    text = "\n".join([TITLE, "2023年3月1日", "现将有关情况报告如下:", "一、主要工作", "全年成效明显。",
+                      "重点工作", "(一)强化领导", "召开会议。", "典型经验", "(二)创新机制", "建立制度。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "一、", "主要工作"), (2, "(一)", "强化领导"), (2, "(二)", "创新机制")]
+    text = "\n".join([TITLE, OPENING, "某县人民政府", "一、主要工作", "推进改革。"])
+    assert headings(doc_from_text(text, ctx), 1) == [(1, "一、", "主要工作")]
+    text = "\n".join([TITLE, OPENING, "全年工作扎实推进,取得明显成效。一是完善制度。二是强化监督。"])
+    assert [m for _, m, _ in headings(doc_from_text(text, ctx))] == ["一是", "二是"]
+    text = "\n".join([TITLE, OPENING, "过去一年里全县各部门按照统一部署扎实开展各项工作。一是完善制度。二是强化监督。"])
+    assert [m for _, m, _ in headings(doc_from_text(text, ctx))] == ["一是", "二是"]
+
+
+def test_a_date_or_a_title_right_above_the_first_part_is_no_part_heading(ctx):
+    for line in ["2023年3月1日", "某县2023年法治政府建设年度报告", "关于法治政府建设情况的说明:"]:
+        text = "\n".join([TITLE, OPENING, line, "一、主要工作", "推进改革。"])
+        assert headings(doc_from_text(text, ctx), 1) == [(1, "一、", "主要工作")], line
+
+
+def test_an_introduction_heading_is_a_part_of_type_other_that_the_first_part_closes(ctx):
+    text = "\n".join([TITLE, "前 言", "本报告依据有关规定编制,数据截至年底。", OPENING, "一、主要举措和成效",
+                      "(一)加强领导", "召开会议。", "二、存在的不足", "仍有差距。"])
+    r = doc_from_text(text, ctx)
+    assert headings(r) == [(1, "", "前 言"), (1, "一、", "主要举措和成效"), (2, "(一)", "加强领导"),
+                           (1, "二、", "存在的不足")]
+    assert [s.part_type for s in r.doc.sections if s.level == 1] == ["other", "achievements", "problems"]
+    # Only before everything else: a 前言 line inside a part is text.
+    text = "\n".join([TITLE, OPENING, "一、主要工作", "前言", "推进改革。"])
+    assert headings(doc_from_text(text, ctx)) == [(1, "一、", "主要工作")]

@@ -126,8 +126,8 @@ def _verdict_bypassed():
 
     classify, read_metadata = report.classify_document, report.read_metadata
 
-    def read_metadata_with_year(lines):
-        meta = read_metadata(lines)
+    def read_metadata_with_year(*args, **kwargs):
+        meta = read_metadata(*args, **kwargs)
         if meta.report_year is None:
             meta.report_year = 1900
         return meta

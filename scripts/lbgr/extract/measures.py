@@ -18,7 +18,7 @@ import re
 from operator import itemgetter
 
 from lbgr.extract.indicators import Codebook, report_indicator_rows
-from lbgr.extract.numbers import Quantity, find_quantities
+from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities
 from lbgr.extract.regex_shortcuts import first_chars, through_last_of
 from lbgr.parse.model import ReportDoc
 
@@ -279,8 +279,10 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
             k, last = 0, len(starts) - 1
             for q in sentence.quantities:
                 q_start, q_end = q.start, q.end
-                if para_start + q_end >= body_end:
-                    continue  # the text is cut off right after it: its unit may be lost (压减至3个…)
+                if para_start + q_end >= body_end and (not q.unit or q.unit in OPEN_UNITS):
+                    # The text is cut off right after it and its unit may be incomplete (压减至3个…
+                    # of 个工作日); a complete one (5类, 2.4万余件) keeps the figure.
+                    continue
                 # The clause whose span, its delimiter included, holds the figure's start (else the
                 # last): figures come in text order, so it is this one or a later one.
                 while k < last and starts[k + 1] <= q_start:

@@ -62,7 +62,8 @@ UNITS: list[tuple[str, str, str, str]] = [
     ("人次", "人次", "count", ""), ("场次", "场次", "count", ""), ("件次", "件次", "count", ""),
     ("户次", "户次", "count", ""), ("家次", "家次", "count", ""), ("台次", "台次", "count", ""),
     ("车次", "车次", "count", ""), ("批次", "批次", "count", ""), ("人次", "人次", "count", ""),
-    ("大类", "类", "count", ""), ("部门", "部门", "count", ""),
+    ("大类", "类", "count", ""), ("大方面", "方面", "count", ""), ("大项", "项", "count", "目"),
+    ("部门", "部门", "count", ""), ("轮次", "轮次", "count", ""),
     ("元", "元", "money", "素旦首"),
     ("倍", "倍", "other", ""),
     ("件", "件", "count", ""), ("项", "项", "count", "目"), ("个", "个", "count", "人性体案"),
@@ -82,6 +83,10 @@ UNITS: list[tuple[str, str, str, str]] = [
     ("地", "地", "count", "区方级市县点域带块址图"), ("分", "分", "other", "钟类局别支管之为期段配工解析值"),
 ]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
+# Measure words that begin a longer measure word of another kind (个 → 个工作日, 分 → 分钟): a
+# figure that ends the text with one of them may have lost the rest of its unit.
+OPEN_UNITS = frozenset(w for w, _, kind, _ in UNITS
+                       if any(o != w and o.startswith(w) and k != kind for o, _, k, _ in UNITS))
 _UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
 # The grammar's choice of measure word at a position is the first entry of UNITS written there
 # that is not followed by one of its excluded characters: an alternation tries its branches in
@@ -93,7 +98,8 @@ _UNIT_AT = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
 _CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "人", "家", "户", "场", "场次",
              "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
-             "个月", "天", "个小时", "小时", "个百分点", "位", "个方面", "方面", "门", "县", "地", "票"}
+             "个月", "天", "个小时", "小时", "个百分点", "位", "个方面", "方面", "门", "县", "地", "票",
+             "大方面", "大项"}
 # A count of years (连续三年, 连续6年) is a duration only after these words: elsewhere a number
 # before 年 is a calendar year or a date.
 _YEARS_AFTER = ("连续",)
@@ -385,6 +391,9 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
             return True
         if before in "数几若届":
             return True  # 数十个 (dozens), 十九届三次全会 (a plenary session)
+    # A plenary session is named by its ordinal, also after the first of a list (七次、八次全会).
+    if unit == "次" and text.startswith(("全会", "全体会议"), unit_pos + 1):
+        return True
     return False
 
 

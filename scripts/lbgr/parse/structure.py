@@ -11,6 +11,15 @@ Markers, from the outermost kind to the innermost:
 - ``circled``     ① at the start of a line;
 - ``cn_shi``      一是 … 二是 …, leading a paragraph or inside one after a clause break.
 
+An unnumbered part (``unnumbered``, level 1, empty marker) is read only on strong evidence,
+before any numbered part has begun (or as the sibling of an earlier unnumbered part): a short
+line with no sentence punctuation, not a title (报告), date or signature, right above a line
+that starts a new sequence (一、, (一), 第一部分), which is then its subdivision
+(2023年度工作回顾 above 一、…); or a paragraph's short opening sentence (no comma, at most 20
+characters) right before its 一是 list, which is then its subdivision. An introduction's
+heading line (引 言, 前言) before everything else is an unnumbered part of type ``other`` that the
+first numbered part closes.
+
 A marker opens a section under the nearest open section of an outer kind, so levels are depths
 in the tree: a report that puts 一是 paragraphs directly under its parts gets them at level 2,
 one that has (一) headings in between gets them at level 3. A marker is accepted only when its
@@ -38,8 +47,8 @@ from lbgr.ingest.numerals import cn_small_int
 # Markers are read from one to three of ten numerals, so at most 1,110 strings are ever looked up.
 _small_int = cache(cn_small_int)
 
-RANK = {"document": 0, "cn_part": 1, "cn_dun": 2, "cn_paren": 3, "arabic_dot": 4, "arabic_paren": 5, "circled": 6,
-        "cn_shi": 7}
+RANK = {"document": 0, "unnumbered": 1, "cn_part": 2, "cn_dun": 3, "cn_paren": 4, "arabic_dot": 5, "arabic_paren": 6,
+        "circled": 7, "cn_shi": 8}
 _CN = "[一二三四五六七八九十]{1,3}"
 LINE_MARKERS = [
     ("cn_dun", re.compile(rf"^({_CN}|(?=、[^。]*$))、")),
@@ -73,6 +82,18 @@ def line_marker_candidates(first: str) -> list[tuple[str, re.Pattern]]:
     """The LINE_MARKERS (in their order) that can match a line whose first character is ``first``."""
     return _MARKERS_BY_FIRST.get(first) or (_DIGIT_MARKERS if first.isdecimal() else [])
 _SHI_HEADING_END = "。；;"  # an 一是 item's heading ends at the first of these
+# An unnumbered part heading (see ``_TreeBuilder.unnumbered``): a short line, or a paragraph's
+# short opening sentence, with no sentence punctuation, that is not the title, a date or a signature.
+_UNNUMBERED_MAX = 40
+_UNNUMBERED_RUN_IN_MAX = 20
+_NOT_IN_UNNUMBERED = frozenset("。；;：:！!？?《》“”\"")
+_NOT_AN_UNNUMBERED = re.compile(
+    r"报告|[0-9０-９]{4}[-/.年][0-9０-９]{1,2}|(?:人民政府|政府|委员会|办公室|局|厅|委|部|院)$|^[\W\d_]*$")
+# An introduction's heading line (引 言, 前言): an unnumbered part of type ``other`` before the first
+# numbered part, which closes it.
+_INTRO = frozenset({"引言", "前言", "导言", "序言"})
+# The line markers that open a new sequence under an unnumbered part (一、, (一), 第一部分).
+_FIRST_OF_SEQUENCE = re.compile(r"(?:[?？\ufffd]*)(?:一、|[(（]一[)）]|第一部分)")
 _TRIM = "。；;：:，, "
 
 
@@ -145,6 +166,7 @@ class _TreeBuilder:
         # changes nothing, since a marker never begins inside another (see _shi_markers).
         self.shi = _shi_markers(body)
         self.shi_starts = [m[0] for m in self.shi]
+        self.intro: _Node | None = None  # an open introduction part, closed by the first line marker
 
     def _close_until(self, rank: int, at: int) -> None:
         while len(self.stack) > 1 and RANK[self.stack[-1].marker_type] >= rank:
@@ -184,12 +206,40 @@ class _TreeBuilder:
             parent = self.stack[depth]
             if ordinal is None or not self._accepts(parent, marker_type, ordinal):
                 continue
+            if self.intro is not None:  # the first numbered part ends the introduction
+                if parent is self.intro:
+                    parent = self.root
+                    if not self._accepts(parent, marker_type, ordinal):
+                        continue
+                self._close_until(RANK["unnumbered"], start - 1)
+                self.intro = None
             self._close_until(rank, start - 1)
             hs, he, run_in = _heading_span(self.body, start + m.end(), end, end, "。")
             self._open(_Node(marker_type, ordinal, m.group(0).rstrip(), start, hs, he, run_in, parent))
             opened_line_marker = True
             break
         self._shi_items(start, end, self.stack[-1].heading_end if opened_line_marker else start)
+
+    def _may_open_unnumbered(self) -> bool:
+        """Whether an unnumbered part may open here: nothing numbered is open and none of the
+        line-marker kinds has begun a sequence at the top, or the open part is unnumbered too
+        (the next one is its sibling)."""
+        if len(self.stack) > 1:
+            return self.stack[1].marker_type == "unnumbered"
+        return not any(kind in self.root.last_ordinal for kind in RANK if kind not in ("unnumbered", "cn_shi"))
+
+    def unnumbered(self, start: int, heading_end: int, run_in: bool, intro: bool = False) -> bool:
+        """Open an unnumbered level-1 part whose heading is ``body[start:heading_end]``, when
+        ``_may_open_unnumbered`` (an introduction only before anything else); True when it opened."""
+        if start >= self.limit or not self._may_open_unnumbered() or (intro and len(self.stack) > 1):
+            return False
+        self._close_until(RANK["unnumbered"], start - 1)
+        node = _Node("unnumbered", self.root.last_ordinal.get("unnumbered", 0) + 1, "", start, start,
+                     heading_end, run_in, self.root)
+        self._open(node)
+        if intro:
+            self.intro = node
+        return True
 
     def _shi_items(self, start: int, end: int, skip_to: int) -> None:
         shi, starts = self.shi, self.shi_starts
@@ -198,6 +248,11 @@ class _TreeBuilder:
         if i == n:
             return  # no marker, and no 一是 list began in this paragraph to end with it
         stack, body = self.stack, self.body
+        if skip_to == start and shi[i][2] == 1 and shi[i][0] > start and _run_in_unnumbered(body, start, shi[i][0]):
+            # A paragraph that opens with a short sentence and then lists 一是 … : the sentence
+            # heads a part and the list is its subdivision (running on like a leading list).
+            if self.unnumbered(start, shi[i][0] - 1, True):
+                start = shi[i][0]
         for k in range(i, n):
             at, after, ordinal, marker = shi[k]
             if ordinal is None:
@@ -224,6 +279,22 @@ class _TreeBuilder:
     def finish(self) -> _Node:
         self._close_until(1, min(self.limit, len(self.body)))
         return self.root
+
+
+def unnumbered_heading_text(text: str, limit: int = _UNNUMBERED_MAX) -> bool:
+    """Whether ``text`` can be an unnumbered part heading: short, no sentence punctuation or
+    quotes, not a title (报告), a date, an issuer's signature or a line of no words."""
+    text = text.strip()
+    return (2 <= len(text) <= limit and not any(c in _NOT_IN_UNNUMBERED for c in text)
+            and _NOT_AN_UNNUMBERED.search(text) is None)
+
+
+def _run_in_unnumbered(body: str, start: int, at: int) -> bool:
+    """Whether ``body[start:at]``, the text of a paragraph before its first 一是, is one short
+    sentence ending in 。 with no comma: a run-in part heading."""
+    return (at - start >= 3 and body[at - 1] == "。"
+            and not any(c in "，,、" for c in body[start:at - 1])
+            and unnumbered_heading_text(body[start:at - 1], _UNNUMBERED_RUN_IN_MAX))
 
 
 def _shi_markers(body: str) -> list[tuple[int, int, int | None, str]]:
@@ -254,6 +325,11 @@ def _tree_nodes(body: str, line_spans: list[tuple[int, int]], first_line: int, e
     builder = _TreeBuilder(body, end_of_sections)
     for i, (start, end) in enumerate(line_spans):
         if i >= first_line:
+            if _heads_a_sequence(body, line_spans, i) and builder.unnumbered(start, end, False):
+                continue
+            if end - start <= 5 and body[start:end].replace(" ", "") in _INTRO and builder.unnumbered(
+                    start, end, False, intro=True):
+                continue
             for seg_start, seg_end in _segments(body, start, end):
                 builder.line(seg_start, seg_end)
     builder.finish()
@@ -262,6 +338,21 @@ def _tree_nodes(body: str, line_spans: list[tuple[int, int]], first_line: int, e
         while node.end > node.start and body[node.end - 1] == "\n":
             node.end -= 1
     return builder.nodes
+
+
+def _heads_a_sequence(body: str, spans: list[tuple[int, int]], i: int) -> bool:
+    """Whether line ``i`` is a standalone unnumbered part heading: a short line with no
+    sentence punctuation (``unnumbered_heading_text``) and no marker, right above a line that
+    opens a numbered sequence (一、, (一), 第一部分)."""
+    start, end = spans[i]
+    if end - start < 2 or end - start > _UNNUMBERED_MAX or body[start] in _CN_DIGITS or body[start] in "(（第":
+        return False
+    j = i + 1
+    while j < len(spans) and spans[j][0] == spans[j][1]:
+        j += 1
+    if j == len(spans) or not _FIRST_OF_SEQUENCE.match(body, spans[j][0], spans[j][1]):
+        return False
+    return unnumbered_heading_text(body[start:end])
 
 
 def _segments(body: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -304,7 +395,10 @@ class PartRules:
        year's work without an element word (深入推进依法行政，全面履行政府职能; 法治政府建设情况);
     3. else ``content`` rules: the part's text is counted for each rule's pattern, and the type
        with the most hits wins when it has at least ``_MIN_CONTENT_HITS`` and at least twice as
-       many as the next (what was done, what falls short, what will be done).
+       many as the next (what was done, what falls short, what will be done);
+    4. else ``heading_action`` rules: the heading is an action phrase describing the year's work
+       (强化政治担当; 优化职能体系，推动…), which an excerpt's thin content may not settle; taken
+       only when no other type has as many content hits.
 
     Otherwise ``other``.
     """
@@ -319,12 +413,14 @@ class PartRules:
         self.heading = rules("heading")
         self.heading_task = rules("heading_task")
         self.content = rules("content")
+        self.heading_action = rules("heading_action")
 
     def classify(self, heading: str, content: str = "") -> tuple[str, str]:
         for rules in (self.heading, self.heading_task):
             found = _classify_part(heading, rules)
             if found[0] != "other" or found[1]:
                 return found
+        counts = []
         if content and self.content:
             counts = sorted(((len(pattern.findall(content)), code, part_type)
                              for pattern, code, part_type in self.content), reverse=True)
@@ -332,7 +428,14 @@ class PartRules:
             runner_up = counts[1][0] if len(counts) > 1 else 0
             if best[0] >= self._MIN_CONTENT_HITS and best[0] >= 2 * runner_up:
                 return best[2], best[1]
-        return "other", ""
+        found = _classify_part(heading, self.heading_action)
+        if found[0] != "other":
+            # Only when the text does not lean elsewhere: every other type's content hits stay
+            # below the action type's (and are none when it has none).
+            own = sum(n for n, _, t in counts if t == found[0])
+            if any(n >= max(own, 1) for n, _, t in counts if t != found[0]):
+                return "other", ""
+        return found
 
 
 def _classify_part(heading: str, rules: list[tuple[re.Pattern, str, str]]) -> tuple[str, str]:
@@ -366,8 +469,12 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
         else:
             hs, he = n.heading_start, n.heading_end
             heading = body[hs:he]
-            part_type, elements = (part_rules.classify(heading, body[he:n.end]) if n.level == 1
-                                   else (None, None))
+            if n.level != 1:
+                part_type, elements = None, None
+            elif n.marker_type == "unnumbered" and heading.replace(" ", "") in _INTRO:
+                part_type, elements = "other", ""  # an introduction reports no element
+            else:
+                part_type, elements = part_rules.classify(heading, body[he:n.end])
         section_rows.append({
             "section_id": section_id, "report_id": report_id,
             "parent_id": n.parent.section_id if n.parent else None, "level": n.level, "ordinal": n.ordinal,
