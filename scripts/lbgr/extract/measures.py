@@ -19,14 +19,11 @@ from operator import itemgetter
 
 from lbgr.extract.indicators import Codebook, report_indicator_rows
 from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities
-from lbgr.extract.regex_shortcuts import first_chars, through_last_of
 from lbgr.parse.model import ReportDoc
 
 _SENTENCE_END = set("。!?！？;；")
 _CLAUSE_END = _SENTENCE_END | set(",，:：")
 _CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
-# Matched from a place up to a figure, this ends right after the last sentence end between them.
-_UP_TO_SENTENCE_END = through_last_of("".join(_SENTENCE_END))
 _THOUSANDS = re.compile(r"[,，]\d{3}(?!\d)")
 _NOUN = re.compile(r"[“”‘’\"\u4e00-\u9fff]+")
 # Function words stripped from a lead before judging whether it names a topic.
@@ -52,23 +49,6 @@ _QUOTE_MARKS = re.compile(r"[“”‘’\"]")
 _MAX_SUBJECT = 20
 
 
-class _EveryCharacter:
-    """Stands for the first characters of a pattern when they are not known."""
-
-    def __contains__(self, c: str) -> bool:
-        return True
-
-
-def _openers(pattern: re.Pattern):
-    """The characters a match of ``pattern`` can begin with: a lead that begins otherwise is left as
-    it is without trying the pattern (most leads begin with a content word)."""
-    return first_chars(pattern) or _EveryCharacter()
-
-
-_FILLER_OPENERS, _REFERS_BACK_OPENERS, _SUBJECT_LEAD_OPENERS = map(_openers, (_LEAD_FILLER, _LEAD_REFERS_BACK,
-                                                                             _SUBJECT_LEAD))
-
-
 def _cut_lead(pattern: re.Pattern, text: str) -> str:
     """``pattern.sub("", text)`` for a pattern anchored at ``^`` (it can only match at the start)."""
     m = pattern.match(text)
@@ -77,12 +57,12 @@ def _cut_lead(pattern: re.Pattern, text: str) -> str:
 
 def _cut_fillers(lead: str) -> str:
     """``lead`` without the function words it starts with (``_LEAD_FILLER``)."""
-    return _cut_lead(_LEAD_FILLER, lead) if lead[:1] in _FILLER_OPENERS else lead
+    return _cut_lead(_LEAD_FILLER, lead)
 
 
 def _refers_back(lead: str) -> bool:
     """Whether ``lead`` starts with a word that refers back to the clause before."""
-    return lead[:1] in _REFERS_BACK_OPENERS and _LEAD_REFERS_BACK.match(lead) is not None
+    return _LEAD_REFERS_BACK.match(lead) is not None
 
 
 def _has_quote_marks(text: str) -> bool:
@@ -167,8 +147,8 @@ def sentences_of(text: str, quantities: list[Quantity]) -> list[_Sentence]:
         if q.start < end:
             out[-1].quantities.append(q)
             continue
-        m = _UP_TO_SENTENCE_END.match(text, end, q.start)
-        sentence = _Sentence(text, m.end() if m else end, [q])
+        cut = max(text.rfind(c, end, q.start) for c in _SENTENCE_END)
+        sentence = _Sentence(text, cut + 1 if cut >= 0 else end, [q])
         out.append(sentence)
         end = sentence.end
     return out
@@ -247,8 +227,7 @@ def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: s
     if cut >= 0 and len(lead) - cut - 1 >= 2:
         lead = lead[cut + 1:]
     lead = _cut_fillers(lead)
-    if lead[:1] in _SUBJECT_LEAD_OPENERS:
-        lead = _cut_lead(_SUBJECT_LEAD, lead)
+    lead = _cut_lead(_SUBJECT_LEAD, lead)
     lead = _strip_filler_end(lead).strip("《》 ")
     if len(lead) < 2 and noun:
         return noun
@@ -262,7 +241,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     report_id = doc.report_id
     id_prefix = f"{report_id}-m"
     last_start, in_order = -1, True  # whether the rows come in document order (they do when the paragraphs do)
-    section_at = doc.section_lookup().deepest
+    section_at = doc.section_at
     code_at = codebook.code_at
     body_end = len(doc.body)
     for para in doc.paragraphs or []:

@@ -42,9 +42,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
 
-from lbgr.extract.regex_shortcuts import through_last_of
-from lbgr.parse.model import frozen_from
-
 # --- the measure words -------------------------------------------------------------------
 # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
 # grammar takes the first entry that matches at the position after the number and magnitude.
@@ -148,8 +145,6 @@ _LEVEL_ENDINGS = tuple(verb + qual for verb in ("到", "至", "为", "达", "达
 _HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
 _YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
 _CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
-# Matched up to a figure, this ends at the last clause break before it.
-_UP_TO_LAST_BREAK = through_last_of(_CLAUSE_BREAK_CHARS)
 
 
 @dataclass(frozen=True)
@@ -399,8 +394,8 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
 
 def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
     """The kind of the figure at ``number_start``, given the words of its clause before it."""
-    m = _UP_TO_LAST_BREAK.match(text, 0, number_start)
-    lead = m.end() if m else 0  # the clause's words before the figure are text[lead:number_start]
+    # The clause's words before the figure are text[lead:number_start].
+    lead = max(text.rfind(c, 0, number_start) for c in _CLAUSE_BREAK_CHARS) + 1
     # Every way to a change needs a change verb, which most clauses lack: asked first, it settles
     # most figures with one search (the conditions are independent, so the order is free).
     if _CHANGE_VERB.search(text, lead, number_start) is None:
@@ -580,7 +575,7 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     else:
         value_high, norm_high = _plain(high), _number(high * factor)
         value, norm = f"{_plain(low)}-{value_high}", _number(low * factor)
-    return frozen_from(Quantity, {
+    return Quantity(**{
         "start": start, "end": p, "surface": text[start:p], "value": value, "value_high": value_high,
         "scale": scale, "unit": unit, "unit_normalized": unit_norm, "qualifier": qualifier,
         "value_normalized": norm, "value_normalized_high": norm_high, "value_kind": kind,

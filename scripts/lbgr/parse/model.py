@@ -11,12 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-def frozen_from(cls, fields: dict):
-    """``cls(**fields)``. Kept only for structure.py and numbers.py until they are merged with
-    issue 18b's changes; then they call the class."""
-    return cls(**fields)
-
-
 @dataclass(frozen=True)
 class Section:
     section_id: str
@@ -57,20 +51,6 @@ def deepest_section(sections: list[Section], start: int, end: int) -> Section:
     return best
 
 
-class SectionLookup:
-    """``deepest_section`` over one report's sections. Kept only for structure.py and
-    measures.py until they are merged with issue 18b's changes; then they call ``section_at``."""
-
-    def __init__(self, sections: list[Section]):
-        self.sections = sections
-
-    def deepest(self, start: int, end: int) -> Section:
-        return deepest_section(self.sections, start, end)
-
-    def deepest_each(self, spans: list[tuple[int, int]]) -> list[Section]:
-        return [deepest_section(self.sections, start, end) for start, end in spans]
-
-
 @dataclass
 class ReportDoc:
     report_id: str
@@ -92,10 +72,6 @@ class ReportDoc:
     def section_at(self, start: int, end: int | None = None) -> Section:
         """The deepest section whose span contains ``[start, end)``."""
         return deepest_section(self.sections, start, start + 1 if end is None else end)
-
-    def section_lookup(self) -> SectionLookup:
-        """Kept only for measures.py until it is merged with issue 18b's changes."""
-        return SectionLookup(self.sections)
 
     def sections_by_id(self) -> dict[str, Section]:
         return {s.section_id: s for s in self.sections}

@@ -452,7 +452,7 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
     """(sections, paragraphs, section rows, paragraph rows) of one body: the rows (dicts for the
     tables) hold the objects' fields but are not the objects' own, so either may change alone.
     Each object is made from its row: copying it once here saves copying the objects back."""
-    from lbgr.parse.model import Paragraph, Section, SectionLookup, frozen_from
+    from lbgr.parse.model import Paragraph, Section, deepest_section
 
     spans = line_spans(body)
     # Pre-order is already the order of (start, level): each node starts after every node
@@ -481,11 +481,11 @@ def sections_and_paragraphs_with_rows(report_id: str, body: str, first_line: int
             "marker": n.marker, "marker_type": n.marker_type, "is_run_in": n.is_run_in, "heading": heading,
             "heading_char_start": hs, "heading_char_end": he, "part_type": part_type,
             "elements": elements or None, "char_start": n.start, "char_end": n.end})
-    sections = [frozen_from(Section, row) for row in section_rows]
-    in_section = SectionLookup(sections).deepest_each(spans)
+    sections = [Section(**row) for row in section_rows]
+    in_section = [deepest_section(sections, start, end) for start, end in spans]
     paragraph_rows = [{
         "paragraph_id": f"{report_id}-p{i:04d}", "report_id": report_id,
         "section_id": section.section_id, "ordinal": i, "text": body[start:end],
         "char_start": start, "char_end": end} for i, ((start, end), section) in enumerate(zip(spans, in_section), 1)]
-    paragraphs = [frozen_from(Paragraph, row) for row in paragraph_rows]
+    paragraphs = [Paragraph(**row) for row in paragraph_rows]
     return sections, paragraphs, section_rows, paragraph_rows
