@@ -168,10 +168,21 @@ def _lead_of(sentence: str, surface: str) -> str:
     return sentence[cut + 1 if cut >= 0 else lo:i]
 
 
+_CODEBOOKS: dict[int, tuple[list, Codebook]] = {}
+
+
+def codebook_of(ctx) -> Codebook:
+    """The compiled indicator codebook of ``ctx`` (compiled once per loaded codebook)."""
+    rows = ctx.codebook("indicators")
+    cached = _CODEBOOKS.get(id(rows))
+    if cached is None or cached[0] is not rows:
+        cached = (rows, Codebook(rows))
+        _CODEBOOKS[id(rows)] = cached
+    return cached[1]
+
+
 def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[dict]]:
     """Derived stage: one row per indicator code mentioned in one report's ``measures``."""
-    from lbgr.extract.measures import codebook_of  # compiled once per loaded codebook
-
     codebook = codebook_of(ctx)
     part_of = _part_types(rows.get("sections", []))
     groups: dict[str, list[dict]] = {}

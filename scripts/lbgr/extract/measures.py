@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from operator import itemgetter
 
-from lbgr.extract.indicators import Codebook, report_indicator_rows
+from lbgr.extract.indicators import Codebook, codebook_of
 from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities
 from lbgr.parse.model import ReportDoc
 
@@ -305,31 +305,6 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     return rows
 
 
-_CODEBOOKS: dict[int, tuple[list, Codebook]] = {}
-
-
-def codebook_of(ctx) -> Codebook:
-    """The compiled indicator codebook of ``ctx`` (compiled once per loaded codebook)."""
-    rows = ctx.codebook("indicators")
-    cached = _CODEBOOKS.get(id(rows))
-    if cached is None or cached[0] is not rows:
-        cached = (rows, Codebook(rows))
-        _CODEBOOKS[id(rows)] = cached
-    return cached[1]
-
-
 def extract_measures(doc: ReportDoc, ctx) -> dict[str, list[dict]]:
     """Per-report stage: ``{"measures": rows}``."""
     return {"measures": measure_rows(doc, codebook_of(ctx))}
-
-
-def register() -> None:
-    """Add the stages and the content check to the registry (idempotent)."""
-    from lbgr import checks_measures, stages
-
-    if not any(fn is extract_measures for _, fn in stages.PER_REPORT_STAGES):
-        stages.PER_REPORT_STAGES.append(("measures", extract_measures))
-    if not any(fn is report_indicator_rows for _, fn in stages.DERIVED_STAGES):
-        stages.DERIVED_STAGES.append(("report_indicators", report_indicator_rows))
-    if checks_measures.check not in stages.CONTENT_CHECKS:
-        stages.CONTENT_CHECKS.append(checks_measures.check)
