@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from lbgr import pipeline
 from lbgr.build.run import EXIT_OK, build
 from lbgr.ingest.manifest import raw_files
 
@@ -73,9 +74,12 @@ def test_an_unchanged_package_is_up_to_date_and_a_changed_file_is_reprocessed(tm
     stats = {}
     assert build(raw, out, echo=quiet, stats=stats) == EXIT_OK
     assert stats["processed"] == 1 and stats["from_cache"] == 1
-    # The result of the file's old version is dropped: the cache holds one entry per file.
-    assert stats["cache_entries_pruned"] == 1
+    # The results of the file's old version are dropped: its fragment and the result of each
+    # cached step; the cache holds one fragment and one result per step for each file.
+    steps = [s for s in pipeline.STEPS if s.kind != "cross_report"]
+    assert stats["cache_entries_pruned"] == 1 + len(steps)
     assert len(list((tmp_path / ".pkg.lbgr-cache").rglob("*.fragment"))) == 2
+    assert len(list((tmp_path / ".pkg.lbgr-cache").rglob("*.pickle"))) == 2 * len(steps)
 
 
 def test_a_damaged_cache_entry_is_recomputed(tmp_path, names):

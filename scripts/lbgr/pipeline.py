@@ -46,35 +46,38 @@ class Step:
     name: str
     kind: str  # parse / per_report / derived / cross_report
     run: Callable | CrossReportStage
-    modules: tuple[str, ...]  # the lbgr modules of its code (beyond the shared ones)
-    codebooks: tuple[str, ...] = ()  # data/codebooks/<name>.csv
-    reference: tuple[str, ...] = ()  # data/reference/<name>.csv
+    codebooks: tuple[str, ...] = ()  # data/codebooks/<name>.csv it reads
+    reference: tuple[str, ...] = ()  # data/reference/<name>.csv it reads
     tables: tuple[str, ...] = ()  # the tables it makes (or finishes)
+    reads: tuple[str, ...] = ()  # tables of other steps it reads (a derived step)
+    code: tuple[str, ...] = ()  # lbgr modules it runs beyond those its function's module imports
     notes: str = field(default="", compare=False)
+
+    @property
+    def module(self) -> str:
+        """The module of the function (or of the cross-report stage's class) the step runs."""
+        run = self.run
+        return run.__module__ if hasattr(run, "__name__") else type(run).__module__
 
 
 STEPS: list[Step] = [
-    Step("parse", "parse", report.process_text,
-         ("decode", "normalize", "repair", "furniture", "doctype", "metadata", "dates", "numerals", "place",
-          "divisions", "structure", "report", "model"),
+    Step("parse", "parse", report.process_text, code=("lbgr.ingest.decode",),
          codebooks=("furniture", "document_types", "part_types"), reference=("divisions", "division_history"),
          tables=("reports", "sections", "paragraphs"),
          notes="bytes → text → normalised body, header metadata, place, sections and paragraphs"),
-    Step("citations", "per_report", citations.extract_citations, ("citations",),
+    Step("citations", "per_report", citations.extract_citations,
          codebooks=("citation_doc_types", "citation_verbs", "citation_suffixes", "citation_scope"),
-         tables=("citations",)),
-    Step("policy_terms", "per_report", policy_terms.extract_policy_terms, ("policy_terms", "citations"),
-         tables=("policy_terms",)),
-    Step("themes", "per_report", themes.code_themes, ("themes",), codebooks=("themes", "theme_keywords"),
+         reference=("divisions", "division_history"), tables=("citations",)),
+    Step("policy_terms", "per_report", policy_terms.extract_policy_terms, tables=("policy_terms",)),
+    Step("themes", "per_report", themes.code_themes, codebooks=("themes", "theme_keywords"),
          tables=("paragraph_themes", "theme_attention")),
-    Step("compliance", "per_report", compliance.extract_compliance, ("compliance",),
-         codebooks=("compliance_rules",), tables=("compliance",)),
-    Step("measures", "per_report", measures.extract_measures, ("measures", "numbers", "indicators"),
-         codebooks=("indicators",), tables=("measures",)),
-    Step("report_indicators", "derived", report_indicator_rows, ("indicators",),
-         codebooks=("indicators",), tables=("report_indicators",)),
-    Step("policy_terms_shared", "cross_report", policy_terms.SHARED_TERMS, ("policy_terms",),
-         tables=("policy_terms",), notes="n_reports_with_term and is_in_other_reports, over the whole package"),
+    Step("compliance", "per_report", compliance.extract_compliance, codebooks=("compliance_rules",),
+         tables=("compliance",)),
+    Step("measures", "per_report", measures.extract_measures, codebooks=("indicators",), tables=("measures",)),
+    Step("report_indicators", "derived", report_indicator_rows, codebooks=("indicators",),
+         reads=("measures", "sections"), tables=("report_indicators",)),
+    Step("policy_terms_shared", "cross_report", policy_terms.SHARED_TERMS, tables=("policy_terms",),
+         notes="n_reports_with_term and is_in_other_reports, over the whole package"),
 ]
 
 PER_REPORT_STAGES: list[tuple[str, Callable]] = [(s.name, s.run) for s in STEPS if s.kind == "per_report"]

@@ -1,16 +1,27 @@
-"""Incremental builds: per-file results cached by what they depend on.
+"""Incremental builds: results cached per file and per step of ``lbgr.pipeline``.
 
-A file's result depends on its bytes, on the code in lbgr/, and on the codebooks and reference
-tables; the cache key hashes all three, so a change to any of them invalidates exactly the
-results it could change. A build whose inputs all hash as before, and whose published files
-still match datapackage.json, is up to date and finishes without reprocessing anything.
+Each step's result for a file is kept under a key made of the file (bytes, name, manifest row)
+and the step's *static key* (``step_keys``): a hash of the step's code (the source of its
+function's module and of every lbgr module that module imports, transitively), of the
+codebooks and reference tables the pipeline says it reads, of the schemas and library
+versions, and of the static keys of the steps whose output it takes (every step takes the
+parsed report; a derived step also the tables it reads). Editing ``theme_keywords.csv`` thus
+changes the key of ``themes`` only: a rebuild takes the parsed reports and every other step's
+rows from the cache and reruns themes alone. The assembled result of a file (its fragment) is
+cached as well, under the file and all static keys, so a rebuild that changed nothing
+reprocesses nothing. A build whose inputs all hash as before, and whose published files still
+match datapackage.json, is up to date and stops at once (the stamp).
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import hashlib
 import json
+import os
+import pickle
+import tempfile
 from pathlib import Path
 
 from lbgr import paths
@@ -26,6 +37,105 @@ def _hash_tree(root: Path, pattern: str) -> str:
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()
+
+
+LBGR = Path(__file__).resolve().parents[1]
+# Code every step's result passes through: the per-file processing and the row formatting.
+SHARED_CODE = ("lbgr.build.run", "lbgr.build.fragments", "lbgr.package.tables", "lbgr.schema_registry")
+
+
+def _module_file(name: str) -> Path | None:
+    path = LBGR.joinpath(*name.split(".")[1:])
+    if path.with_suffix(".py").is_file():
+        return path.with_suffix(".py")
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return None
+
+
+def code_closure(modules) -> list[Path]:
+    """The source files of ``modules`` and of every lbgr module they import, transitively (the
+    packages that hold them included: importing a module runs its package's ``__init__``)."""
+    seen: dict[str, Path] = {}
+    todo = list(modules)
+    while todo:
+        name = todo.pop()
+        path = _module_file(name)
+        if name in seen or path is None:
+            continue
+        seen[name] = path
+        if "." in name:
+            todo.append(name.rsplit(".", 1)[0])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.split(".")[0] == "lbgr"]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "lbgr":
+                todo.append(node.module)
+                todo += [f"{node.module}.{a.name}" for a in node.names]  # a submodule imported by name
+    return sorted(set(seen.values()))
+
+
+def step_keys(codebooks: Path, reference: Path) -> dict[str, str]:
+    """The static key of every cached step of ``lbgr.pipeline`` (see the module docstring)."""
+    from lbgr import pipeline
+
+    common = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode())
+    common.update(_hash_tree(paths.SCHEMAS, "*.yaml").encode())
+    for name in SHARED_CODE:
+        common.update(name.encode() + _module_file(name).read_bytes())
+    keys: dict[str, str] = {}
+    for step in pipeline.STEPS:
+        if step.kind == "cross_report":
+            continue  # computed as the tables are written, never cached
+        h = common.copy()
+        h.update(step.name.encode())
+        for path in code_closure([step.module, *step.code]):
+            h.update(str(path.relative_to(LBGR)).encode() + b"\0" + path.read_bytes())
+        for name in step.codebooks:
+            h.update(f"codebook {name}".encode() + (Path(codebooks) / f"{name}.csv").read_bytes())
+        for name in step.reference:
+            file = Path(reference) / f"{name}.csv"
+            h.update(f"reference {name}".encode() + (file.read_bytes() if file.exists() else b""))
+        inputs = ["parse"] if step.kind != "parse" else []
+        inputs += [pipeline.step_making(t).name for t in step.reads]
+        for name in dict.fromkeys(inputs):
+            h.update(keys[name].encode())
+        keys[step.name] = h.hexdigest()
+    return keys
+
+
+class StepStore:
+    """One step's result for one file, under the file's key and the step's static key."""
+
+    def __init__(self, folder: Path, keys: dict[str, str]):
+        self.folder = Path(folder)
+        self.keys = keys
+
+    def path(self, step: str, file_key: str) -> Path:
+        digest = hashlib.sha256(f"{self.keys[step]}:{file_key}".encode()).hexdigest()
+        return self.folder / step / digest[:2] / f"{digest}.pickle"
+
+    def paths(self, file_key: str) -> list[Path]:
+        return [self.path(step, file_key) for step in self.keys]
+
+    def get(self, step: str, file_key: str):
+        try:
+            with open(self.path(step, file_key), "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return None
+
+    def put(self, step: str, file_key: str, value) -> None:
+        path = self.path(step, file_key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def environment_key(codebooks: Path, reference: Path) -> str:

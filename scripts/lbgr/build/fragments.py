@@ -43,6 +43,7 @@ class FileSummary:
     rows: dict[str, int] = field(default_factory=dict)
     cross: dict[str, object] = field(default_factory=dict)  # cross-report stage name → summary
     seconds: dict[str, float] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)  # steps computed for it (not taken from the cache)
 
     @property
     def accepted(self) -> bool:

@@ -16,12 +16,12 @@ import tempfile
 import time
 import traceback
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lbgr.build import fragments
 from lbgr import paths, pipeline
-from lbgr.build.cache import ResultCache, build_stamp, environment_key, package_intact
+from lbgr.build.cache import ResultCache, StepStore, build_stamp, environment_key, package_intact, step_keys
 from lbgr.parse.context import Context
 from lbgr.ingest.decode import DecodeError, decode_file
 from lbgr.package.dedupe import find_duplicates, group_key
@@ -47,13 +47,16 @@ class FileOutcome:
     result: ReportResult | None = None
     stage_rows: dict[str, list[dict]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)  # the steps computed (not taken from the cache)
 
 
 def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_digest: bool = False,
                  data: bytes | None = None, digest: str | None = None,
-                 provenance: tuple[str, str] = ("", "")) -> FileOutcome:
-    """Everything for one raw file; never raises, so one bad file cannot stop the others.
-    ``provenance``: its manifest's (source URL, retrieval date), carried into its reports row."""
+                 provenance: tuple[str, str] = ("", ""), store: StepStore | None = None) -> FileOutcome:
+    """Every step of ``lbgr.pipeline`` for one raw file; never raises, so one bad file cannot
+    stop the others. ``provenance``: its manifest's (source URL, retrieval date), carried into
+    its reports row. With ``store``, each step's result is taken from there when the step's code
+    and codebooks are as when it was kept, and kept there when it is made."""
     verdict = Verdict(path.name)
     outcome = FileOutcome(verdict)
     try:
@@ -65,21 +68,32 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
             raise ReportRejected(
                 f"its SHA-256 ({digest[:12]}…) no longer matches its row in sources.csv "
                 f"({expected_sha256[:12]}…): the raw file was changed; restore it or update the manifest")
-        decoded = decode_file(path.name, data)
+        key = _file_key(path, digest, expected_sha256, with_digest, provenance)
+        result = store.get("parse", key) if store is not None else None
         t1 = time.perf_counter()
-        result = process_text(decoded.text, path.name, digest, ctx, with_digest=with_digest,
-                              source_format=decoded.source_format, source_encoding=decoded.encoding,
-                              provenance=provenance)
+        if result is None:
+            decoded = decode_file(path.name, data)
+            t1 = time.perf_counter()
+            result = process_text(decoded.text, path.name, digest, ctx, with_digest=with_digest,
+                                  source_format=decoded.source_format, source_encoding=decoded.encoding,
+                                  provenance=provenance)
+            outcome.ran.append("parse")
+            if store is not None:
+                store.put("parse", key, result)
         t2 = time.perf_counter()
         outcome.seconds = {"read_decode": t1 - t0, "normalise_structure": t2 - t1}
-        for name, stage in pipeline.PER_REPORT_STAGES:
+        steps = [(name, stage, lambda stage=stage: stage(result.doc, ctx)) for name, stage in pipeline.PER_REPORT_STAGES]
+        steps += [(name, stage, lambda stage=stage: stage({**result.tables, **outcome.stage_rows}, ctx))
+                  for name, stage in pipeline.DERIVED_STAGES]
+        for name, _stage, run in steps:
             ts = time.perf_counter()
-            for resource, rows in stage(result.doc, ctx).items():
-                outcome.stage_rows.setdefault(resource, []).extend(rows)
-            outcome.seconds[name] = time.perf_counter() - ts
-        for name, stage in pipeline.DERIVED_STAGES:
-            ts = time.perf_counter()
-            for resource, rows in stage({**result.tables, **outcome.stage_rows}, ctx).items():
+            made = store.get(name, key) if store is not None else None
+            if made is None:
+                made = run()
+                outcome.ran.append(name)
+                if store is not None:
+                    store.put(name, key, made)
+            for resource, rows in made.items():
                 outcome.stage_rows.setdefault(resource, []).extend(rows)
             outcome.seconds[name] = time.perf_counter() - ts
         outcome.result = result
@@ -97,11 +111,11 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
 
 def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Path,
                with_digest: bool = False, data: bytes | None = None, digest: str | None = None,
-               provenance: tuple[str, str] = ("", "")) -> FileSummary:
+               provenance: tuple[str, str] = ("", ""), store: StepStore | None = None) -> FileSummary:
     """Process one file, write its fragment to ``target`` and return only its summary."""
     outcome = process_file(path, expected_sha256, ctx, with_digest=with_digest, data=data, digest=digest,
-                           provenance=provenance)
-    summary = FileSummary(outcome.verdict, seconds=outcome.seconds)
+                           provenance=provenance, store=store)
+    summary = FileSummary(outcome.verdict, seconds=outcome.seconds, ran=outcome.ran)
     fragment = None
     if outcome.result is not None:
         try:
@@ -126,7 +140,7 @@ def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Pa
             summary.verdict.verdict = "rejected"
             summary.verdict.reasons = [f"internal error while formatting its rows ({type(exc).__name__}: {exc}); "
                                        "please report it"]
-    fragments.write(target, summary, fragment)
+    fragments.write(target, replace(summary, ran=[]), fragment)  # taken from the cache, it ran nothing
     return summary
 
 
@@ -143,8 +157,8 @@ def _provenance(manifest: dict, name: str) -> tuple[str, str]:
 class Spool:
     """Where the fragments of one build go: the result cache, or a throw-away folder."""
 
-    def __init__(self, cache: ResultCache | None, scratch: Path):
-        self.cache, self.scratch = cache, scratch
+    def __init__(self, cache: ResultCache | None, scratch: Path, store: StepStore | None = None):
+        self.cache, self.scratch, self.store = cache, scratch, store
         self._n = 0
         self.used: set[Path] = set()
 
@@ -154,8 +168,11 @@ class Spool:
         if self.cache is None:
             return 0
         removed = 0
-        for path in list(self.cache.folder.glob("*/*")):
-            if path.suffix in (".fragment", ".pickle") and path not in self.used:
+        stale = [p for p in self.cache.folder.glob("*/*") if p.suffix in (".fragment", ".pickle")]
+        if self.store is not None:
+            stale += self.store.folder.glob("*/*/*.pickle")
+        for path in stale:
+            if path not in self.used:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
@@ -172,6 +189,8 @@ class Spool:
         key = _file_key(path, digest, expected, with_digest, provenance)
         target = self.cache.path(key)
         self.used.add(target)
+        if self.store is not None:
+            self.used.update(self.store.paths(key))
         return target, self.cache.get(key), data, digest
 
 
@@ -187,13 +206,12 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
         if cached is None:
             todo.append((len(summaries) - 1, (p, sha, target, data, digest, prov)))
     if jobs <= 1 or len(todo) < 2:
-        fresh = [spool_file(p, sha, ctx, target, data=data, digest=digest, provenance=prov)
+        fresh = [spool_file(p, sha, ctx, target, data=data, digest=digest, provenance=prov, store=spool.store)
                  for _, (p, sha, target, data, digest, prov) in todo]
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
-                                                      initargs=(ctx,)) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(ctx, spool.store)) as pool:
             chunk = max(1, len(todo) // (jobs * 16))
             fresh = list(pool.map(_spool_one, [arg for _, arg in todo], chunksize=chunk))
     for (i, *_), summary in zip(todo, fresh):
@@ -205,16 +223,17 @@ def _process_all(files: list[Path], manifest: dict, ctx: Context, jobs: int, spo
 # One Context per worker process: its caches (division index, compiled codebooks) are built
 # once there, not once per file as they would be if every task carried its own copy.
 _WORKER_CTX: Context | None = None
+_WORKER_STORE: StepStore | None = None
 
 
-def _init_worker(ctx: Context) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
+def _init_worker(ctx: Context, store: StepStore | None) -> None:
+    global _WORKER_CTX, _WORKER_STORE
+    _WORKER_CTX, _WORKER_STORE = ctx, store
 
 
 def _spool_one(arg) -> FileSummary:
     path, sha, target, data, digest, prov = arg
-    return spool_file(path, sha, _WORKER_CTX, target, data=data, digest=digest, provenance=prov)
+    return spool_file(path, sha, _WORKER_CTX, target, data=data, digest=digest, provenance=prov, store=_WORKER_STORE)
 
 
 def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: Spool) -> list[FileSummary]:
@@ -245,7 +264,7 @@ def _dedupe(summaries: list[FileSummary], manifest: dict, ctx: Context, spool: S
             prov = _provenance(manifest, name)
             target, cached, data, digest = spool.locate(ctx.raw_dir / name, sha, with_digest=True, provenance=prov)
             redo = cached or spool_file(ctx.raw_dir / name, sha, ctx, target, with_digest=True, data=data,
-                                        digest=digest, provenance=prov)
+                                        digest=digest, provenance=prov, store=spool.store)
             redo.verdict.reasons = [r for r in redo.verdict.reasons if "also has the ID" not in r]
             redo.verdict.reasons.append(f"another report also has the ID {rid}; a digest was added to keep IDs unique")
             if redo.verdict.verdict != "rejected":
@@ -441,10 +460,11 @@ def default_cache_dir(out_dir: Path, in_place: bool) -> Path:
 
 
 def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, echo=print,
-          stats: dict | None = None, cache_dir: Path | None | bool = True) -> int:
-    """Build the package; ``stats``, if given, receives stage timings (for the benchmark).
+          stats: dict | None = None, cache_dir: Path | None | bool = True, codebooks: Path | None = None) -> int:
+    """Build the package; ``stats``, if given, receives stage timings and the steps that ran.
 
-    ``jobs``: worker processes of the per-report stages."""
+    ``jobs``: worker processes of the per-report stages. ``codebooks``: another folder of
+    codebooks than data/codebooks (the benchmark edits a copy)."""
     stats = {} if stats is None else stats
     t_start = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
@@ -456,7 +476,7 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     restored = recover(out_dir) if in_place else ([str(out_dir)] if recover_folder(out_dir) else [])
     if restored:
         echo(f"note: rolled back an interrupted install: {', '.join(restored)}")
-    ctx = Context(raw_dir=raw_dir)
+    ctx = Context(codebooks=codebooks or paths.CODEBOOKS, raw_dir=raw_dir)
 
     manifest = read_manifest(raw_dir / "sources.csv")
     files = raw_files(raw_dir)
@@ -480,7 +500,11 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
         return EXIT_REJECTED if previous["rejected"] else EXIT_OK
     scratch = _owned_tempdir(out_parent, "spool")
     try:
-        spool = Spool(ResultCache(cache_dir, env_key) if cache_dir else None, scratch)
+        spool = Spool(None, scratch)
+        if cache_dir:
+            keys = step_keys(ctx.codebooks_dir, ctx.reference_dir)
+            fragments_key = hashlib.sha256(json.dumps(keys, sort_keys=True).encode()).hexdigest()
+            spool = Spool(ResultCache(cache_dir, fragments_key), scratch, StepStore(Path(cache_dir) / "steps", keys))
         return _build(raw_dir, out_dir, in_place, ctx, manifest, files, spool, jobs, echo, stats, t_start,
                       stamp_file, stamp)
     except Exception as exc:  # e.g. a full disk while spooling: the package must stay as it was
@@ -496,9 +520,12 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
     summaries = _process_all(files, manifest, ctx, jobs, spool, stats)
     t_processed = time.perf_counter()
     stage_seconds: dict[str, float] = defaultdict(float)
+    steps_run: Counter = Counter()
     for o in summaries:
         for stage, sec in o.seconds.items():
             stage_seconds[stage] += sec
+        steps_run.update(o.ran)
+    stats["steps_run"] = dict(steps_run)
     stats.update({"files": len(files), "bytes_in": sum(p.stat().st_size for p in files), "jobs": jobs,
                   "stage_cpu_seconds": dict(stage_seconds), "wall_seconds": {"process": t_processed - t_start}})
     present = {p.name for p in files}
