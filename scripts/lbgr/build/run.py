@@ -33,7 +33,7 @@ from lbgr.package.descriptor import parquet_path, write_descriptor
 from lbgr.parse.report import ReportRejected, ReportResult, process_text
 from lbgr.schema_registry import load_resources, write_table_schemas
 from lbgr.package.tables import csv_header, csv_rows, frame
-from lbgr.validate import validate_package
+from lbgr.validate import REPORTS_PER_GROUP, validate_package
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 GENERATED = ["datapackage.json", "build_report.json", paths.TABLES_DIR, paths.BODIES_DIR, "data/parquet", "schemas"]
@@ -564,7 +564,8 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
                                 seconds=write_seconds, previous=out_dir if out_dir.is_dir() else None)
         t1 = time.perf_counter()
-        validation = validate_package(tmp)
+        # Groups of reports are checked in worker processes once there are several groups.
+        validation = validate_package(tmp, jobs=jobs if len(summaries) > 2 * REPORTS_PER_GROUP else 1)
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
         stats["write_seconds"] = write_seconds

@@ -83,6 +83,9 @@ class ThemeBook:
             by_pattern.setdefault(pattern, []).append(
                 KeywordRow(r["theme_code"], r["keyword"], r["keyword_type"], r.get("discrimination_exception") or ""))
         self.patterns = [(re.compile(p), rows) for p, rows in by_pattern.items()]
+        # The text of a pattern that is a plain keyword (None for a regular expression).
+        self.literals = [rows[0].keyword if p == re.escape(rows[0].keyword) and rows[0].keyword else None
+                         for p, rows in by_pattern.items()]
         self.keywords = [row for _, rows in self.patterns for row in rows]
         self._discriminative = [next((r.theme_code for r in rows if r.keyword_type == DISCRIMINATIVE), None)
                                 for _, rows in self.patterns]
@@ -109,7 +112,9 @@ class ThemeBook:
         out = []
         for start, end in spans:
             stretch = text[start:end]
+            # A plain keyword can only match a stretch that holds it.
             found = sorted((m.start(), m.start() - m.end(), k) for k, (regex, _) in enumerate(self.patterns)
+                           if self.literals[k] is None or self.literals[k] in stretch
                            for m in regex.finditer(stretch) if m.end() > m.start())
             hits, last_end = [], -1
             for at, neg_len, k in found:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,12 @@ _CELL_OF_TYPE = {"integer": _integer_cell, "year": _integer_cell, "number": _num
                  "datetime": _string_cell}
 
 
+@cache
+def _cells(resource: str) -> list[tuple[str, object]]:
+    """(field name, its cell writer) of every field of ``resource``, worked out once."""
+    return [(f["name"], _CELL_OF_TYPE[f["type"]]) for f in table_schema(resource)["fields"]]
+
+
 def csv_header(resource: str) -> str:
     return ",".join(f["name"] for f in table_schema(resource)["fields"]) + "\n"
 
@@ -79,7 +86,7 @@ def csv_rows(resource: str, rows: list[dict]) -> str:
     The build formats each report's rows this way in the worker that made them, so the whole
     table is never held in memory: its file is the concatenation of the reports' lines.
     """
-    cells = [(f["name"], _CELL_OF_TYPE[f["type"]]) for f in table_schema(resource)["fields"]]
+    cells = _cells(resource)
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows([cell(row.get(name)) for name, cell in cells] for row in rows)
     return out.getvalue()

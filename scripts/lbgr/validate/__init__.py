@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,8 +88,9 @@ def check_group(tables: dict[str, pd.DataFrame], bodies: dict[str, str], own: li
     return errors, warnings
 
 
-def check_content(package_dir: Path, result: Validation) -> None:
-    """Layer 2 (see the module docstring)."""
+def check_content(package_dir: Path, result: Validation, jobs: int = 1) -> None:
+    """Layer 2 (see the module docstring); with ``jobs`` > 1, the groups are checked in that many
+    worker processes while this one reads the next groups."""
     specs = load_resources()
     whole: dict[str, pd.DataFrame] = {}
     scoped: list[str] = []
@@ -124,6 +127,14 @@ def check_content(package_dir: Path, result: Validation) -> None:
                 result.errors.append(f"{n}: its Parquet copy {parquet_path(n)} is missing")
     errors: list[str] = []
     warnings: list[str] = []
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    pending: deque = deque()  # checks of groups running in the pool, in group order
+
+    def collect(future) -> None:
+        e, w = future.result() if pool is not None else future
+        errors.extend(e)
+        warnings.extend(w)
+
     try:
         for start in range(0, max(len(reports), 1), REPORTS_PER_GROUP):
             group = reports.iloc[start:start + REPORTS_PER_GROUP]
@@ -132,15 +143,25 @@ def check_content(package_dir: Path, result: Validation) -> None:
             for n, copy in copies.items():
                 if not copy.take(last).equals(rows[n]):
                     errors.append(f"{n}: the Parquet copy differs from the CSV table")
-            e, w = check_group({**whole, "reports": group, **rows}, _bodies(package_dir, group), ["reports", *scoped])
-            errors += e
-            warnings += w
+            args = ({**whole, "reports": group, **rows}, _bodies(package_dir, group), ["reports", *scoped])
+            if pool is None:
+                collect(check_group(*args))
+                continue
+            # The next groups are read here while the pool checks the ones before (a few at a time).
+            pending.append(pool.submit(check_group, *args))
+            while len(pending) > 2 * jobs:
+                collect(pending.popleft())
+        while pending:
+            collect(pending.popleft())
     except NotSorted as exc:
         result.errors.append(str(exc))
         return
     except (ValueError, TypeError) as exc:
         result.errors.append(f"the tables cannot be read as the schema's columns: {exc}")
         return
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     errors += check_keys(package_dir, specs)
     if "policy_terms" in scoped:
         terms = pd.read_csv(package_dir / specs["policy_terms"]["path"], dtype={"n_reports_with_term": "Int64"},
@@ -151,16 +172,17 @@ def check_content(package_dir: Path, result: Validation) -> None:
     result.warnings += list(dict.fromkeys(warnings))
 
 
-def validate_package(package_dir: Path, use_frictionless: bool = True, full: bool = False) -> Validation:
+def validate_package(package_dir: Path, use_frictionless: bool = True, full: bool = False,
+                     jobs: int = 1) -> Validation:
     """Both layers. ``use_frictionless=False`` skips layer 1; ``full`` runs stock frictionless
-    over every row in it."""
+    over every row in it; ``jobs``: worker processes that check the groups of reports."""
     package_dir = Path(package_dir)
     result = Validation()
     t0 = time.perf_counter()
     if use_frictionless:
         result.errors += check_contract(package_dir, full=full)
     t1 = time.perf_counter()
-    check_content(package_dir, result)
+    check_content(package_dir, result, jobs)
     t2 = time.perf_counter()
     result.seconds.update({"validate_frictionless": t1 - t0, "validate_pandera_rules": t2 - t1,
                            "validate_total": t2 - t0})

@@ -17,7 +17,7 @@ def _unique_keys(name: str) -> list[tuple[str, ...]]:
 
 
 def _columns(package_dir: Path, specs: dict, name: str, cols) -> pd.DataFrame:
-    return pd.read_csv(package_dir / specs[name]["path"], usecols=list(cols), dtype="string[pyarrow]",
+    return pd.read_csv(package_dir / specs[name]["path"], usecols=list(cols), dtype=object,
                        keep_default_na=False, na_values=[""])
 
 

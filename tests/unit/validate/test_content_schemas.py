@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -16,8 +14,8 @@ from lbgr.package.tables import frame, read_table
 from lbgr.schema_registry import load_resources
 from lbgr.validate import RULES, content_rules
 from lbgr.validate.schemas import dataframe_schema
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CONTENT_TABLES = ["citations", "policy_terms", "paragraph_themes", "theme_attention", "compliance"]
 CODEBOOKS = ["themes", "theme_keywords", "theme_crosswalk_2015", "citation_doc_types", "citation_verbs",
              "citation_suffixes", "citation_scope", "compliance_rules", "document_types"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -18,8 +17,9 @@ from lbgr.extract.citations import (
     find_titles,
     normalize_title,
 )
+from testroot import ROOT, TESTS
 
-EXPECTED = Path(__file__).resolve().parent / "data" / "citations_expected.csv"
+EXPECTED = TESTS / "data" / "citations_expected.csv"
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +279,7 @@ def test_a_mixed_bracket_nested_title_passes_validation(tmp_path):
 
     raw = tmp_path / "raw"
     raw.mkdir()
-    text = (Path(__file__).resolve().parents[1] / "data" / "raw" / "000_b42d8d81e0a81924.txt").read_text(encoding="utf-8")
+    text = (ROOT / "data" / "raw" / "000_b42d8d81e0a81924.txt").read_text(encoding="utf-8")
     cut = text.index("。") + 1
     (raw / "report.txt").write_text(text[:cut] + "制定《某县落实〈某省实施纲要(2021—2025年)>工作方案》。" + text[cut:],
                                     encoding="utf-8")

@@ -20,11 +20,12 @@ from lbgr.package.tables import frame
 from lbgr.parse.context import Context
 from lbgr.schema_registry import load_resources
 from lbgr.validate.schemas import dataframe_schema
+from testroot import ROOT, TESTS
 
 CTX = Context()
 EXAMPLES = int(os.environ.get("LBGR_FUZZ_EXAMPLES", "40"))
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-WILD = Path(__file__).resolve().parent / "fixtures" / "wild"
+RAW = ROOT / "data" / "raw"
+WILD = TESTS / "fixtures" / "wild"
 REPORTS = [p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt"))]
 SEEDS = [p.read_bytes() for p in sorted(WILD.iterdir()) if p.suffix in {".html", ".htm", ".docx", ".pdf", ".txt"}]
 FURNITURE = ["网站地图 无障碍", "您当前位置:首页>政务公开", "发布时间:2024-01-01 来源:某局", "【字体:大 中 小】",

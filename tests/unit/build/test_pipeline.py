@@ -12,8 +12,9 @@ from lbgr import paths, pipeline
 from lbgr.build.run import EXIT_OK, build
 from lbgr.parse.context import Context
 from lbgr.parse.report import process_text
+from testroot import ROOT
 
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+RAW = ROOT / "data" / "raw"
 
 
 def test_every_table_is_made_by_one_listed_step():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,9 @@ from lbgr.extract.themes import (
     lead_phrase,
 )
 from lbgr.parse.context import Context
+from testroot import ROOT
 
-CODEBOOKS = Path(__file__).resolve().parents[1] / "data" / "codebooks"
+CODEBOOKS = ROOT / "data" / "codebooks"
 
 
 def read(name: str) -> list[dict[str, str]]:

@@ -17,8 +17,8 @@ from lbgr.build.run import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, build
 from lbgr.environment import versions
 from lbgr.schema_registry import load_fields, load_resources, schema_json
 from lbgr.validate import validate_package
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 
 
@@ -54,7 +54,7 @@ def test_committed_data_equals_a_fresh_build(fresh):
                 continue
             assert filecmp.cmp(fresh / f, ROOT / f, shallow=False), f"{f} differs from a fresh build; run `nox -s build`"
     # The build report also records the versions that made it: those of this environment in the
-    # fresh build, the locked ones in the committed package (tests/test_environment.py).
+    # fresh build, the locked ones in the committed package (tests/e2e/test_environment.py).
     made, committed = (json.loads((base / "build_report.json").read_text(encoding="utf-8")) for base in (fresh, ROOT))
     assert made.pop("environment") == versions()
     committed.pop("environment")

@@ -7,16 +7,16 @@ rebuild the body; every heading is grounded; child sections sit inside their par
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lbgr.parse.context import Context
 from lbgr.parse.report import ReportRejected, process_text
+from testroot import ROOT
 
 CTX = Context()
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+RAW = ROOT / "data" / "raw"
 LINES = [line for p in sorted(RAW.glob("*.txt")) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
 PIECES = ["一、", "二、", "(一)", "（二）", "一是", "二是", "三是", "1.", "(1)", "①", "。", ";", ":", "\n", "2023年",
           "发布时间:2024-02-22", "来源:某局", "网站地图", "某县人民政府", "二〇二四年一月五日", "报告", "法治政府建设"]

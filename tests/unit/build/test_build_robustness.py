@@ -19,8 +19,8 @@ from lbgr.build.run import EXIT_OK, EXIT_USAGE, build
 from lbgr.cli import main
 from lbgr.ingest.manifest import read_manifest
 from lbgr.validate import validate_package
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 
 

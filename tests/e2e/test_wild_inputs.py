@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
+from test_corpus_reports import EXPECTED
 
 from lbgr.build.run import EXIT_REJECTED, build, process_file
 from lbgr.validate import validate_package
-from test_corpus_reports import EXPECTED
+from testroot import ROOT, TESTS
 
-WILD = Path(__file__).resolve().parent / "fixtures" / "wild"
-RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
-BODIES = Path(__file__).resolve().parents[1] / "data" / "bodies"
+WILD = TESTS / "fixtures" / "wild"
+RAW = ROOT / "data" / "raw"
+BODIES = ROOT / "data" / "bodies"
 
 # fixture: (original report, verdict, expected overrides of the original's row, words in the reasons)
 ACCEPTED = {

@@ -27,8 +27,8 @@ from lbgr.build.run import EXIT_OK, build
 from lbgr.ingest import collect
 from lbgr.ingest.manifest import REQUIRED, read_manifest
 from lbgr.validate import validate_package
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 
 

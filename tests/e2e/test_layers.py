@@ -10,7 +10,7 @@ from pathlib import Path
 
 import grimp
 
-ROOT = Path(__file__).resolve().parents[1]
+from testroot import ROOT
 
 
 def _lint(scripts: Path) -> subprocess.CompletedProcess:

@@ -3,8 +3,6 @@ write them, so that a table concatenated from per-report pieces is the table of 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -12,8 +10,8 @@ from hypothesis import strategies as st
 
 from lbgr.package.tables import csv_header, csv_rows, frame, read_table, write_csv
 from lbgr.schema_registry import load_resources
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TABLES = [n for n, spec in load_resources().items() if spec["path"].startswith("data/tables")]
 
 

@@ -20,8 +20,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from lbgr import environment
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 LOCKS = ROOT / "locks"
 #: What each lock file holds, as the noxfile's ``lock`` session makes it.
 LOCK_EXTRAS = {"build": [], "book": ["book"], "tests": ["test", "book", "lint"]}

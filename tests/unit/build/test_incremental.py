@@ -12,8 +12,8 @@ import pytest
 from lbgr import pipeline
 from lbgr.build.run import EXIT_OK, build
 from lbgr.ingest.manifest import raw_files
+from testroot import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 
 

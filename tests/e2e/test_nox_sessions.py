@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from testroot import ROOT
+
 RAW = ROOT / "data" / "raw"
 
 

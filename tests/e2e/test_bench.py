@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
 from lbgr.package.dedupe import find_duplicates
 from lbgr.parse.report import process_text
-
-ROOT = Path(__file__).resolve().parents[1]
+from testroot import ROOT
 
 
 @pytest.fixture(scope="module")
