@@ -149,7 +149,7 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1) -> None:
                 continue
             # The next groups are read here while the pool checks the ones before (a few at a time).
             pending.append(pool.submit(check_group, *args))
-            while len(pending) > 2 * jobs:
+            while len(pending) > jobs:
                 collect(pending.popleft())
         while pending:
             collect(pending.popleft())
