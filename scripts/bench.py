@@ -265,10 +265,11 @@ def child_build(raw: Path, out: Path, jobs: int, result: Path, cache: bool, code
     kwargs = {} if cache else {"cache_dir": False}
     if codebooks != "-":
         kwargs["codebooks"] = Path(codebooks)
+    started = time.time()
     rc = build(raw, out, jobs=jobs, echo=lines.append, stats=stats, **kwargs)
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     result.write_text(json.dumps({
-        "rc": rc, "stats": stats, "import_seconds": t_import,
+        "rc": rc, "stats": stats, "import_seconds": t_import, "build_started_at": started,
         "cpu_seconds": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, "last_lines": lines[-5:],
     }, ensure_ascii=False))
 
@@ -381,7 +382,23 @@ def run_child(args: list[str], result: Path) -> tuple[dict, dict]:
     mon.join()
     if rc != 0 or not result.exists():
         raise SystemExit(f"benchmark child {' '.join(args)} failed with status {rc}")
-    return json.loads(result.read_text()), {"process_wall_seconds": wall, "peak_pss_mib": mon.peak_pss_kib / 1024}
+    return json.loads(result.read_text()), {"process_wall_seconds": wall, "peak_pss_mib": mon.peak_pss_kib / 1024,
+                                            "samples": mon.samples}
+
+
+PHASES = ["process", "dedupe", "package_stages_and_write", "validate_total", "install"]
+
+
+def peaks_by_phase(started: float | None, wall: dict, samples: list[tuple[float, int]]) -> dict[str, float]:
+    """Peak memory (MiB, all processes) within each phase of a build, from the phases' durations."""
+    out, t = {}, started or 0.0
+    for phase in PHASES:
+        if started and phase in wall:
+            inside = [kib for when, kib in samples if t <= when <= t + wall[phase]]
+            if inside:
+                out[phase] = max(inside) / 1024
+            t += wall[phase]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,10 +437,11 @@ def bench_scale(scale: int, jobs_list: list[int], log) -> dict:
         report = json.loads((out / "package" / "build_report.json").read_text(encoding="utf-8"))
         shutil.rmtree(out, ignore_errors=True)
         extraction_cpu = sum(cpu.get(k, 0.0) for k in EXTRACTION)
+        phases = peaks_by_phase(res.get("build_started_at"), w, mem.pop("samples", []))
         run = {"jobs": jobs, "rc": res["rc"], "files": n, "accepted": report["accepted"],
                "seconds": mem["process_wall_seconds"], "build_seconds": w.get("total"),
                "process_s": w.get("process"), "write_s": w.get("package_stages_and_write"),
-               "validate_s": w.get("validate_total"), "peak_pss_mib": mem["peak_pss_mib"],
+               "validate_s": w.get("validate_total"), "peak_pss_mib": mem["peak_pss_mib"], "peak_mib_by_phase": phases,
                "cpu_seconds": res["cpu_seconds"], "stage_cpu_seconds": cpu,
                "reports_per_s": n / mem["process_wall_seconds"],
                "extraction_reports_per_s_per_core": n / extraction_cpu if extraction_cpu else None,
@@ -435,6 +453,7 @@ def bench_scale(scale: int, jobs_list: list[int], log) -> dict:
             f"peak memory {run['peak_pss_mib']:.0f} MiB, accepted {report['accepted']}/{n}, "
             f"extraction {run['extraction_reports_per_s_per_core']:.0f} reports/s per core, "
             f"{run['ratio_to_read_decode']:.0f}× the bare read and decode")
+        log("      peak memory by phase: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in phases.items()))
         log("      stage CPU seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])))
     return {"scale": scale, "files": n, "wide": wide, "bare_read_decode_s": bare["seconds"], "runs": runs}
 
