@@ -167,14 +167,14 @@ def book(session: nox.Session) -> None:
 def evaluate(session: nox.Session) -> None:
     """Score the pipeline on labelled files it was not written from: -- FOLDER LABELS.csv [--record]; prints, asserts nothing.
 
-    First verdicts and metadata against LABELS.csv (lbgr.evaluate); then, where FOLDER holds the
+    First verdicts and metadata against LABELS.csv (lbgr.eval.evaluate); then, where FOLDER holds the
     excerpts of the hand-made gold in tests/gold/devset/, headings, part types, cited titles and
-    figures against that gold (lbgr.gold_devset). --record writes both sets of figures for the book."""
+    figures against that gold (lbgr.eval.gold_devset). --record writes both sets of figures for the book."""
     if len(session.posargs) < 2:
         session.error("usage: nox -s evaluate -- FOLDER LABELS.csv [--record]")
     _install(session, "build")
     folder, record = session.posargs[0], "--record" in session.posargs
-    session.run("python", "-m", "lbgr.evaluate", *session.posargs)
+    session.run("python", "-m", "lbgr.eval.evaluate", *session.posargs)
     gold = Path(__file__).parent / "tests" / "gold" / "devset"
     # The gold the extractors were tuned on, then the held-out gold annotated afterwards.
     for gold_dir, recorded in ((gold, "devset_content_accuracy.json"), (gold / "heldout", "devset_content_heldout.json")):
@@ -183,4 +183,4 @@ def evaluate(session: nox.Session) -> None:
             session.log(f"content scores skipped: FOLDER does not hold the excerpts of {gold_dir}")
             continue
         extra = ["--record", f"book/_static/{recorded}"] if record else []
-        session.run("python", "-m", "lbgr.gold_devset", folder, "--gold", str(gold_dir), *extra)
+        session.run("python", "-m", "lbgr.eval.gold_devset", folder, "--gold", str(gold_dir), *extra)

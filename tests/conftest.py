@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from lbgr.context import Context
-from lbgr.report import process_text
+from lbgr.parse.context import Context
+from lbgr.parse.report import process_text
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

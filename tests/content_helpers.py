@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lbgr.model import Paragraph, ReportDoc, Section
+import pandas as pd
+
+from lbgr.parse.model import Paragraph, ReportDoc, Section
 
 REPORT_ID = "110101-2023"
 
@@ -59,3 +61,23 @@ def make_doc(text: str, parts: list[Part] | None = None, meta: dict | None = Non
                  "publish_date": None, "published_on_time": None}
     return ReportDoc(report_id=report_id, body=body, sections=sections, paragraphs=paragraphs,
                      meta={**base_meta, **(meta or {})})
+
+
+def derive_report_indicators(tables: dict[str, pd.DataFrame], ctx) -> dict[str, pd.DataFrame]:
+    """``report_indicators`` of whole tables (many reports), as the build derives it report by report."""
+    from lbgr.extract.indicators import report_indicator_rows
+    from lbgr.package.tables import frame
+
+    def records(df: pd.DataFrame | None) -> list[dict]:
+        if df is None or df.empty:
+            return []
+        return [{k: (None if v is pd.NA else v) for k, v in r.items()} for r in df.to_dict("records")]
+
+    by_report: dict[str, dict[str, list[dict]]] = {}
+    for name in ("measures", "sections"):
+        for r in records(tables.get(name)):
+            by_report.setdefault(r["report_id"], {}).setdefault(name, []).append(r)
+    out: list[dict] = []
+    for report_id in sorted(by_report):
+        out += report_indicator_rows(by_report[report_id], ctx)["report_indicators"]
+    return {"report_indicators": frame("report_indicators", out)}

@@ -7,8 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import paths
-from .build import EXIT_FAILED, EXIT_OK, EXIT_USAGE, build
+from lbgr import paths
+from lbgr.build.run import EXIT_FAILED, EXIT_OK, EXIT_USAGE, build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs = args.jobs or (os.cpu_count() or 1 if n_files > 50 else 1)
         return build(args.raw, args.out, jobs=jobs, cache_dir=not args.no_cache)
     if args.command == "validate":
-        from .validate import validate_package
+        from lbgr.validate import validate_package
 
         result = validate_package(args.package)
         for w in result.warnings:
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print("valid" if result.ok else f"INVALID: {len(result.errors)} errors")
         return EXIT_OK if result.ok else EXIT_FAILED
     if args.command == "add":
-        from .add import AddError, add_report
+        from lbgr.build.add import AddError, add_report
 
         try:
             row = add_report(args.file, args.raw, args.url, args.retrieved_date, args.notes)
@@ -74,12 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         return build(args.raw, out)
     if args.command == "collect":
-        from .collect import run
+        from lbgr.ingest.collect import run
 
         return run(args.urls, args.raw, listing=args.listing, refresh=args.refresh, delay=args.delay,
                    timeout=args.timeout, retries=args.retries, max_pages=args.max_pages)
     if args.command == "schemas":
-        from .schema_registry import write_table_schemas
+        from lbgr.schema_registry import write_table_schemas
 
         for p in write_table_schemas(paths.SCHEMAS):
             print(p.relative_to(paths.ROOT))

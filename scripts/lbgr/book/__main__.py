@@ -1,0 +1,5 @@
+import sys
+
+from lbgr.book.build import main
+
+sys.exit(main())

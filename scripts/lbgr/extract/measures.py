@@ -1,0 +1,310 @@
+"""Per-report stage ``measures``: every quantitative mention in a report body.
+
+For each paragraph, ``lbgr.extract.numbers.find_quantities`` finds the figures; this module adds where
+they are (section, paragraph, sentence), what they count (``subject``) and which indicator of
+the codebook they state (``indicator_code``, via ``lbgr.extract.indicators.Codebook``).
+
+Sentences end at 。!?; and at line ends; clauses also end at , and :. A figure's *context* for
+the indicator mapping is its clause. When the clause says too little before the figure
+(``其中受理157件``, ``审结131件``, ``占比82.4%``, ``涉及金额约8567万元``), the context reaches back
+over the preceding clauses of the sentence to the nearest one that names its topic, and, for
+a figure that opens its sentence (``70件政府合同…,90件…均通过合法性审查``), forward to the next
+clause.
+"""
+
+from __future__ import annotations
+
+import re
+from operator import itemgetter
+
+from lbgr.extract.indicators import Codebook, codebook_of
+from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities
+from lbgr.parse.model import ReportDoc
+
+_SENTENCE_END = set("。!?！？;；")
+_CLAUSE_END = _SENTENCE_END | set(",，:：")
+_CLAUSE_END_RE = re.compile("[" + re.escape("".join(sorted(_CLAUSE_END))) + "]")
+_THOUSANDS = re.compile(r"[,，]\d{3}(?!\d)")
+_NOUN = re.compile(r"[“”‘’\"\u4e00-\u9fff]+")
+# Function words stripped from a lead before judging whether it names a topic.
+_LEAD_FILLER = re.compile(r"^(?:其中|另有|另|并|且|已经|已|共计|共|合计|总计|累计|全年|当年|均|分别|达到|达|为|约|近|仅|再|又)+")
+_FILLER_END_WORDS = ("共计", "共", "合计", "累计", "均达到", "均达", "均为", "均", "达到", "达", "为", "约", "近", "仅",
+                     "分别", "已", "计")
+_LEAD_FILLER_END = re.compile(f"(?:{'|'.join(_FILLER_END_WORDS)})+$")
+_FILLER_END_CHARS = "".join(sorted(set("".join(_FILLER_END_WORDS))))
+_FILLER_END_SET = frozenset(_FILLER_END_CHARS + "\n")  # a text ending otherwise has no filler to strip
+# A lead that starts with one of these refers back to the clause before (占比, 其中, 涉及金额).
+_LEAD_REFERS_BACK = re.compile(r"^(?:其中|占比|占|涉及|合计|同比|环比|较上年|比上年|分别|含)")
+_MIN_TOPIC = 4  # characters a lead needs (after fillers) to count as naming its topic
+# The noun after a classifier names the counted thing (2个督察小组, 70件政府合同).
+_PRE_NOUN_UNITS = {"个", "家", "名", "项", "类", "大类", "种", "支", "部", "批", "批次", "个批次", "本",
+                   "所", "座", "位", "条", "件", "场", "份", "人", "户", "期", "%", "百分之"}
+# Where that noun ends: a verb or a conjunction (searched from the noun's second character on).
+_NOUN_STOP = re.compile(
+    r"开展|参加|参与|作为|纳入|进行|达成|实现|完成|落实|实行|得到|获得|获评|入选|接受|建成|设立|通过|提供|开工|"
+    r"落地|加速|顺利|予以|进驻|协同|互联|圆满|成功|全面|涉及|给予|发放|依法|列席|参照|覆盖|提升|推进|推动|达到|"
+    r"开通|建立|组织|共确认|确认|跨|被|在|由|向|从|将|把|和|及|与|等|的|均|已|全部|实行|未")
+_SUBJECT_LEAD = re.compile(r"^(?:等|及|和|与|以|对|为|在|将|把|有)+")
+_QUOTE_MARKS = re.compile(r"[“”‘’\"]")
+_MAX_SUBJECT = 20
+
+
+def _cut_lead(pattern: re.Pattern, text: str) -> str:
+    """``pattern.sub("", text)`` for a pattern anchored at ``^`` (it can only match at the start)."""
+    m = pattern.match(text)
+    return text[m.end():] if m else text
+
+
+def _cut_fillers(lead: str) -> str:
+    """``lead`` without the function words it starts with (``_LEAD_FILLER``)."""
+    return _cut_lead(_LEAD_FILLER, lead)
+
+
+def _refers_back(lead: str) -> bool:
+    """Whether ``lead`` starts with a word that refers back to the clause before."""
+    return _LEAD_REFERS_BACK.match(lead) is not None
+
+
+def _has_quote_marks(text: str) -> bool:
+    """``_QUOTE_MARKS.search(text) is not None``, by five substring tests, which cost far less than
+    a pattern call on the short texts asked about here."""
+    return "“" in text or "”" in text or "‘" in text or "’" in text or '"' in text
+
+
+def _unquoted(text: str, has_quotes: bool) -> str:
+    """``text`` without quote marks; ``has_quotes``: whether the paragraph it is taken from holds any."""
+    return _QUOTE_MARKS.sub("", text) if has_quotes and _has_quote_marks(text) else text
+
+
+def _sentence_and_clauses(text: str, start: int) -> tuple[int, list[int], list[int]]:
+    """The end of the sentence that starts at ``start`` (after its final punctuation) and the starts
+    and ends (exclusive, before the delimiter) of its clauses: one scan of the clause ends, which
+    stops at the sentence's. A comma between digits (12,000) ends no clause."""
+    starts, ends, s = [], [], start
+    for m in _CLAUSE_END_RE.finditer(text, start):
+        i = m.start()
+        if text[i] in _SENTENCE_END:  # the sentence's end: never part of a number
+            starts.append(s)
+            ends.append(i)
+            return i + 1, starts, ends
+        if not (0 < i and text[i - 1].isdigit() and _THOUSANDS.match(text, i)):  # not in 12,000
+            starts.append(s)
+            ends.append(i)
+            s = i + 1
+    end = len(text)  # a last sentence without final punctuation
+    if s < end:
+        starts.append(s)
+        ends.append(end)
+    return end, *((starts, ends) if starts else ([start], [end]))
+
+
+class _Sentence:
+    """The clauses of one sentence and the figures in it.
+
+    Whether a clause, without its figures, names a topic depends on nothing else, so it is
+    worked out once per clause however many figures of the sentence ask.
+    """
+
+    __slots__ = ("text", "start", "end", "starts", "ends", "quantities", "_topical")
+
+    def __init__(self, text: str, start: int, quantities: list[Quantity]):
+        """The sentence of ``text`` that starts at ``start``; it ends at the next sentence end."""
+        self.text = text
+        self.start = start
+        self.end, self.starts, self.ends = _sentence_and_clauses(text, start)
+        self.quantities = quantities
+        self._topical: dict[int, bool] = {}
+
+    def names_topic(self, i: int) -> bool:
+        found = self._topical.get(i)
+        if found is None:
+            found = self._topical[i] = _names_topic(self.without_figures(i))
+        return found
+
+    def without_figures(self, i: int) -> str:
+        """The words of clause ``i`` without its figures."""
+        text, start, end = self.text, self.starts[i], self.ends[i]
+        out, pos = [], start
+        for q in self.quantities:
+            if start <= q.start < end:
+                out.append(text[pos:q.start])
+                pos = q.end
+        out.append(text[pos:end])
+        return "".join(out)
+
+
+def sentences_of(text: str, quantities: list[Quantity]) -> list[_Sentence]:
+    """The sentences of a paragraph that hold figures, each with its figures (``quantities`` in
+    text order).
+
+    A figure belongs to the sentence that holds its start. Sentences tile the paragraph, so the
+    sentence of the next figure is the one already found, or starts after the last sentence end
+    before that figure; only the sentences that hold figures are ever split into clauses.
+    """
+    out: list[_Sentence] = []
+    end = 0  # where the last sentence found ends
+    for q in quantities:
+        if q.start < end:
+            out[-1].quantities.append(q)
+            continue
+        cut = max(text.rfind(c, end, q.start) for c in _SENTENCE_END)
+        sentence = _Sentence(text, cut + 1 if cut >= 0 else end, [q])
+        out.append(sentence)
+        end = sentence.end
+    return out
+
+
+def _strip_filler_end(text: str) -> str:
+    """``_LEAD_FILLER_END.sub("", text)``. A match can only begin where the run of filler
+    characters at the end begins, so the search starts there instead of at every position."""
+    if text[-1:] not in _FILLER_END_SET:  # also when empty: nothing to strip
+        return text
+    body = text[:-1] if text.endswith("\n") else text  # ``$`` also matches before a final line break
+    m = _LEAD_FILLER_END.search(text, len(body.rstrip(_FILLER_END_CHARS)))
+    return text if m is None else text[:m.start()] + text[m.end():]
+
+
+def _names_topic(lead: str) -> bool:
+    return not _refers_back(lead) and _long_enough(lead)
+
+
+def _long_enough(lead: str) -> bool:
+    """Whether ``lead`` has enough words, fillers aside, to name a topic."""
+    # Stripping the fillers only shortens it.
+    return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_fillers(lead))) >= _MIN_TOPIC
+
+
+def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int]:
+    """(start, end) in the paragraph of the context used to map the figure at ``q_start`` in clause ``k``.
+
+    1. The clause itself when the words before the figure name a topic.
+    2. When they do not, but the rest of the clause does (``48个苏木乡镇完成…``): the clause,
+       and the next clause too if the clause opens its sentence (``70件政府合同…,90件…均通过合法性审查``).
+    3. Otherwise (``其中受理157件``, ``审结131件``, ``占比82.4%``): back to the nearest earlier
+       clause of the sentence that names a topic; if there is none, on to the next clause.
+    """
+    starts, ends = sentence.starts, sentence.ends
+    own_start, own_end = starts[k], ends[k]
+    nxt = ends[k + 1] if k + 1 < len(starts) else own_end
+    lead = sentence.text[own_start:q_start]
+    if not _refers_back(lead):
+        if _long_enough(lead):  # the lead names a topic
+            return own_start, own_end
+        if sentence.names_topic(k):
+            return own_start, (nxt if k == 0 else own_end)
+    for i in range(k - 1, -1, -1):
+        if sentence.names_topic(i):
+            return starts[i], own_end
+    return starts[0], nxt
+
+
+def counted_noun(text: str, clause_end: int, q: Quantity, has_quotes: bool = True) -> str:
+    """The noun written right after a classifier (2个督察小组 → 督察小组), or "".
+    ``has_quotes``: whether ``text`` may hold quote marks."""
+    if q.unit not in _PRE_NOUN_UNITS:
+        return ""
+    pos = q.end
+    if pos < clause_end and text[pos] == "的":
+        pos += 1
+    m = _NOUN.match(text, pos, clause_end) if pos < clause_end else None
+    if not m:
+        return ""
+    word = _unquoted(m.group(0), has_quotes)
+    stop = _NOUN_STOP.search(word, 1)
+    word = word[: stop.start()] if stop else word
+    return word[:_MAX_SUBJECT] if len(word) >= 2 else ""
+
+
+def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: str, context_start: int,
+               has_quotes: bool = True) -> str:
+    """A short phrase naming what the figure counts: the counted noun, else the words before it
+    (in its clause and after the figure before it; failing that, in its mapping context).
+    ``has_quotes``: whether ``text`` may hold quote marks."""
+    if noun and q.unit_normalized != "%":
+        return noun
+    lead = _unquoted(text[max(clause_start, prev_end):q.start], has_quotes)
+    cut = max(lead.rfind("、"), lead.rfind("("), lead.rfind(")"), lead.rfind("《"), lead.rfind("》"))
+    if cut >= 0 and len(lead) - cut - 1 >= 2:
+        lead = lead[cut + 1:]
+    lead = _cut_fillers(lead)
+    lead = _cut_lead(_SUBJECT_LEAD, lead)
+    lead = _strip_filler_end(lead).strip("《》 ")
+    if len(lead) < 2 and noun:
+        return noun
+    if len(lead) < 2:
+        lead = _strip_filler_end(_unquoted(text[context_start:q.start], has_quotes)).rstrip(",，:：;；、 ").strip("《》 ")
+    return lead[-_MAX_SUBJECT:]
+
+
+def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
+    rows: list[dict] = []
+    report_id = doc.report_id
+    id_prefix = f"{report_id}-m"
+    last_start, in_order = -1, True  # whether the rows come in document order (they do when the paragraphs do)
+    section_at = doc.section_at
+    code_at = codebook.code_at
+    body_end = len(doc.body)
+    for para in doc.paragraphs or []:
+        text = para.text
+        quantities = find_quantities(text)
+        if not quantities:
+            continue
+        has_quotes = _has_quote_marks(text)
+        para_start, paragraph_id = para.char_start, para.paragraph_id
+        for sentence in sentences_of(text, quantities):
+            starts, ends = sentence.starts, sentence.ends
+            sentence_text = text[sentence.start:sentence.end]
+            prev_end_in_clause: dict[int, int] = {}
+            k, last = 0, len(starts) - 1
+            for q in sentence.quantities:
+                q_start, q_end = q.start, q.end
+                if para_start + q_end >= body_end and (not q.unit or q.unit in OPEN_UNITS):
+                    # The text is cut off right after it and its unit may be incomplete (压减至3个…
+                    # of 个工作日); a complete one (5类, 2.4万余件) keeps the figure.
+                    continue
+                # The clause whose span, its delimiter included, holds the figure's start (else the
+                # last): figures come in text order, so it is this one or a later one.
+                while k < last and starts[k + 1] <= q_start:
+                    k += 1
+                own_start, own_end = starts[k], ends[k]
+                noun = counted_noun(text, own_end, q, has_quotes)
+                c_start, c_end = mapping_context(sentence, k, q_start)
+                subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start,
+                                     has_quotes)
+                prev_end_in_clause[k] = q_end
+                code = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
+                               q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start)
+                start, end = para_start + q_start, para_start + q_end
+                if start < last_start:
+                    in_order = False
+                last_start = start
+                rows.append({
+                    "measure_id": f"{id_prefix}{len(rows) + 1:04d}",  # numbered again below if out of order
+                    "report_id": report_id,
+                    "section_id": section_at(start, end).section_id,
+                    "paragraph_id": paragraph_id,
+                    "surface": q.surface,
+                    "char_start": start,
+                    "char_end": end,
+                    "value": q.value,
+                    "scale": q.scale,
+                    "unit": q.unit,
+                    "value_normalized": q.value_normalized,
+                    "value_normalized_high": q.value_normalized_high,
+                    "unit_normalized": q.unit_normalized,
+                    "qualifier": q.qualifier,
+                    "value_kind": q.value_kind,
+                    "subject": subject,
+                    "indicator_code": code,
+                    "sentence": sentence_text,
+                })
+    if not in_order:  # ids follow document order
+        rows.sort(key=itemgetter("char_start"))
+        for n, row in enumerate(rows, start=1):
+            row["measure_id"] = f"{id_prefix}{n:04d}"
+    return rows
+
+
+def extract_measures(doc: ReportDoc, ctx) -> dict[str, list[dict]]:
+    """Per-report stage: ``{"measures": rows}``."""
+    return {"measures": measure_rows(doc, codebook_of(ctx))}

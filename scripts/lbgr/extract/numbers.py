@@ -1,0 +1,595 @@
+"""Number grammar: find the quantities stated in a piece of Chinese text.
+
+``find_quantities(text)`` returns every stated figure with its exact span, the value as written
+(in Arabic numerals), the magnitude (万, 亿), the approximation qualifier, the measure word and
+the value with the magnitude applied. It is a pure function of the string: no codebook, no
+report. What a figure *counts* (its subject and indicator) is decided later, in
+``lbgr.extract.measures``.
+
+What is a quantity
+  An Arabic number (decimals, thousands separators ``12,000``, full-width digits), a Chinese
+  numeral (``四``, ``二十五``, ``两``) or a written percentage (``百分之九十``), optionally a range
+  (``3-5``, ``三至五``), followed by a magnitude (万, 亿, 千万 …), a qualifier (余, 多) and a measure
+  word from ``UNITS`` or a percent sign, and optionally framed by qualifiers (近, 约, 超过, 逾,
+  不少于 … before; 以上, 以下, 左右 after). A number without a measure word is never a
+  quantity: that alone rules out enumeration markers (``1.``, ``(1)``), document numbers
+  (``〔2023〕7号``), hotline numbers (``12345热线``), version labels (``3.0清单``) and most names.
+
+What is excluded although it has a measure word (``_excluded``)
+  - numbers inside 《》 titles, “” quotations and other brackets for names (``“八五”``, ``“7*24”``,
+    ``《…十二条措施》``), except service-radius slogans (``“15分钟”政务服务圈``), which are kept
+    with ``value_kind`` = ``slogan``;
+  - ordinals: a number after 第 (``第二批``, ``第三十四次``), and ranks after 前/后 (``前3名``);
+  - calendar years and time points (``2023年`` has no measure word; ``自2021起`` is excluded);
+  - numbers glued to formula or label characters (``1+4+N``, ``7*24``, ``5G``) and numbers
+    next to a lost character (``5?12``), which must not be guessed into a figure or a date;
+  - hotline numbers followed by a service word (``12345市长热线``);
+  - Chinese numerals that are not counts: a lone ``一`` (一批, 一次性, 一对一 …), tier words
+    (``两级``, ``三级``: the unit 级 is not a measure word), alternating idioms (``三番五次``) and
+    set political formulas (``两个维护``, ``四个意识``, ``三项制度``, ``四个亲自``).
+
+Kinds (``value_kind``): ``count``, ``percent``, ``change`` (a percent, multiple or percentage
+point after 增长/下降/压缩/缩短 …, or any figure after 同比/比上年 + such a verb; ``压缩到6个工作日``
+is a level), ``money`` (元), ``duration`` (工作日, 分钟, 学时 …), ``other`` (weights, areas,
+multiples ``3倍``) and ``slogan`` (a service radius such as ``15分钟…圈``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import accumulate
+
+# --- the measure words -------------------------------------------------------------------
+# (as written, normalised, kind, characters that must NOT follow it). Longest first: the
+# grammar takes the first entry that matches at the position after the number and magnitude.
+UNITS: list[tuple[str, str, str, str]] = [
+    ("个工作日", "工作日", "duration", ""), ("工作日", "工作日", "duration", ""),
+    ("个百分点", "百分点", "change", ""), ("百分点", "百分点", "change", ""),
+    ("个小时", "小时", "duration", ""), ("小时", "小时", "duration", ""),
+    ("个月", "月", "duration", ""), ("个批次", "批次", "count", ""), ("个方面", "方面", "count", ""),
+    ("平方公里", "平方公里", "other", ""), ("平方米", "平方米", "other", ""), ("平米", "平米", "other", ""),
+    ("公顷", "公顷", "other", ""), ("公里", "公里", "other", ""), ("千米", "千米", "other", ""),
+    ("公斤", "公斤", "other", ""), ("千克", "千克", "other", ""), ("吨", "吨", "other", ""),
+    ("亩", "亩", "other", ""),
+    ("学时", "学时", "duration", ""), ("课时", "课时", "duration", ""), ("分钟", "分钟", "duration", ""),
+    ("天", "天", "duration", "然津下"),
+    ("人次", "人次", "count", ""), ("场次", "场次", "count", ""), ("件次", "件次", "count", ""),
+    ("户次", "户次", "count", ""), ("家次", "家次", "count", ""), ("台次", "台次", "count", ""),
+    ("车次", "车次", "count", ""), ("批次", "批次", "count", ""), ("人次", "人次", "count", ""),
+    ("大类", "类", "count", ""), ("大方面", "方面", "count", ""), ("大项", "项", "count", "目"),
+    ("部门", "部门", "count", ""), ("轮次", "轮次", "count", ""),
+    ("元", "元", "money", "素旦首"),
+    ("倍", "倍", "other", ""),
+    ("件", "件", "count", ""), ("项", "项", "count", "目"), ("个", "个", "count", "人性体案"),
+    ("名", "名", "count", "单称义列"), ("人", "人", "count", "民员才口大"), ("家", "家", "count", "庭长属"),
+    ("户", "户", "count", "籍口外"), ("部", "部", "count", "署分门位"), ("份", "份", "count", "额"),
+    ("条", "条", "count", "例件款线"), ("起", "起", "count", "草诉步点来"), ("场", "场", "count", "所景地合"),
+    ("本", "本", "count", "级地科身部着"), ("卷", "卷", "count", "宗"), ("处", "处", "count", "理罚置分室长"),
+    ("期", "期", "count", "间限待满末"), ("篇", "篇", "count", "章幅"), ("类", "类", "count", "似型别"),
+    ("种", "种", "count", "植子类"), ("支", "支", "count", "持付部出撑"), ("批", "批", "count", "准复示评次"),
+    ("台", "台", "count", "账阶湾风"), ("辆", "辆", "count", ""), ("所", "所", "count", "有在属以谓长"),
+    ("座", "座", "count", "谈"), ("套", "套", "count", "餐"), ("张", "张", "count", ""),
+    ("册", "册", "count", ""), ("位", "位", "count", "于置"), ("轮", "轮", "count", "流"),
+    ("例", "例", "count", "如会"), ("宗", "宗", "count", "旨教"), ("笔", "笔", "count", "录"),
+    ("次", "次", "count", "要序"), ("省", "省", "count", "级内外委"), ("市", "市", "count", "场民级直委长本区县"),
+    ("方面", "方面", "count", ""), ("票", "票", "count", "据价务证选"),
+    ("门", "门", "count", "户槛口类诊前店面市"), ("县", "县", "count", "级委域城区长政乡市"),
+    ("地", "地", "count", "区方级市县点域带块址图"), ("分", "分", "other", "钟类局别支管之为期段配工解析值"),
+]
+_UNIT_INDEX = {u[0]: u for u in UNITS}
+# Measure words that begin a longer measure word of another kind (个 → 个工作日, 分 → 分钟): a
+# figure that ends the text with one of them may have lost the rest of its unit.
+OPEN_UNITS = frozenset(w for w, _, kind, _ in UNITS
+                       if any(o != w and o.startswith(w) and k != kind for o, _, k, _ in UNITS))
+_UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
+# The grammar's choice of measure word at a position is the first entry of UNITS written there
+# that is not followed by one of its excluded characters: an alternation tries its branches in
+# order, so this pattern matches exactly that entry.
+_UNIT_AT = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])" if not_after else "")
+                               for word, _, _, not_after in UNITS))
+
+# Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
+# 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
+_CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "人", "家", "户", "场", "场次",
+             "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
+             "个月", "天", "个小时", "小时", "个百分点", "位", "个方面", "方面", "门", "县", "地", "票",
+             "大方面", "大项"}
+# A count of years (连续三年, 连续6年) is a duration only after these words: elsewhere a number
+# before 年 is a calendar year or a date.
+_YEARS_AFTER = ("连续",)
+
+_SCALES = [("万亿", 10**12), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("亿", 10**8), ("千", 10**3)]
+
+# Qualifiers written before the number, longest first, and after the measure word.
+_PREFIX_QUALIFIERS = [("不少于", "over"), ("不低于", "over"), ("至少", "over"), ("超过", "over"),
+                      ("不超过", "under"), ("不足", "under"), ("不到", "under"), ("将近", "under"),
+                      ("大约", "about"), ("约", "about"), ("近", "under"), ("逾", "over"), ("超", "over")]
+_POSTFIX_QUALIFIERS = [("以上", "over"), ("以下", "under"), ("以内", "under"), ("左右", "about"),
+                       ("上下", "about")]
+_INFIX_QUALIFIERS = {"余": "over", "多": "over"}
+# Characters that, right before 近, make it part of a word (附近, 最近, 接近, 邻近).
+_NOT_PREFIX_BEFORE = {"近": "附最接邻靠", "约": "制谈公节契预", "超": "赶高"}
+
+_D = "[0-9０-９]"
+_AR = rf"(?:{_D}{{1,3}}(?:[,，]{_D}{{3}}(?!{_D}))+|{_D}+)(?:[.．]{_D}+)?"
+_CN_CHARS = "零〇一二两三四五六七八九十百千"
+_CN = f"[{_CN_CHARS}]+"
+_CN_DEC = "(?:点[零〇一二三四五六七八九]+)?"
+_TOKEN = re.compile(
+    rf"(?P<pct>百分之(?:{_AR}|[{_CN_CHARS}]+{_CN_DEC}))|(?P<ar>{_AR})|(?P<cn>{_CN})")
+_RANGE_SEPS = frozenset("-—–~～至到")  # each a single character
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，％", "0123456789.,%")
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+           "八": 8, "九": 9}
+_POWERS = {"十": 10, "百": 100, "千": 1000}
+
+_QUOTES = {"“": "”", "《": "》", "‘": "’", "「": "」", "『": "』", "〈": "〉", "〔": "〕", "【": "】"}
+_GLUE = set("+*×＋＊/／=＝#＃@") | set("?？\ufffd")
+# Chinese numerals followed by these words are set phrases, not counts.
+_CN_SET_PHRASE = re.compile(
+    r"(?:个|项|大|张|条|种|位)(?:维护|确立|意识|自信|代表|务必|亲自|集成|制度|机制|原则|理念|战略|布局|统一|"
+    r"转变|到位|坚持|必须|关系|作风|工程|行动|全面|倡导|一百|一体|重点|优先|同步|同时|清单|规定|禁止|不准)")
+_HOTLINE_AFTER = re.compile(r"(?:市长|市民|政务|便民)?(?:热线|服务|平台|工单|电话|专线|投诉|诉求|涉及|接诉)")
+_SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
+_CHANGE_VERB = re.compile(r"(增长|增加|提高|提升|上升|下降|降低|减少|压缩|缩短|缩减|减低|增幅|降幅|下滑|回落)(?!率)")
+_CHANGE_COMPARE = re.compile(r"(同比|环比|较上年|比上年|较去年|比去年|较上一年|比上一年|较同期|比同期)")
+# A clause that ends with one of these before the figure states a level (压缩到6个工作日), not a
+# change: (到|至|为|达到?)(约|近|超过|逾)? written out, so that a test of the clause's end is a
+# single ``str.endswith``.
+_LEVEL_ENDINGS = tuple(verb + qual for verb in ("到", "至", "为", "达", "达到")
+                       for qual in ("", "约", "近", "超过", "逾"))
+_HOTLINE_DIGITS = re.compile(r"1\d{2}|12\d{3}|9[56]\d{3}")
+_YEAR_DIGITS = re.compile(r"(19|20)\d{2}")
+_CLAUSE_BREAK_CHARS = ",;。，；、:：\n"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    start: int
+    end: int
+    surface: str
+    value: str
+    value_high: str | None
+    scale: str
+    unit: str
+    unit_normalized: str
+    qualifier: str
+    value_normalized: int | float
+    value_normalized_high: int | float | None
+    value_kind: str
+    number_start: int  # where the first digit of the number is (after a prefix qualifier)
+
+
+def cn_int(s: str) -> int | None:
+    """Chinese numeral → int (二 → 2, 十二 → 12, 二十五 → 25, 一百零五 → 105, 两千 → 2000).
+
+    None for what is not a well-formed counting numeral: digit strings such as 二〇二三 (years),
+    sequences such as 十四五 or 五四, bare 百 or 千.
+    """
+    if not s:
+        return None
+    if len(s) > 1 and all(c in _DIGITS for c in s):
+        return None
+    total, cur, last_power, zero = 0, None, 10**9, False
+    for c in s:
+        if c in _DIGITS:
+            if _DIGITS[c] == 0:
+                if cur is not None or total == 0:
+                    return None
+                zero = True
+                continue
+            if cur is not None:
+                return None
+            cur = _DIGITS[c]
+        elif c in _POWERS:
+            p = _POWERS[c]
+            if p >= last_power:
+                return None
+            if cur is None:
+                if c == "十" and total == 0:
+                    cur = 1
+                else:
+                    return None
+            if c != "十" and s[0] == "两" and cur != 2:
+                return None
+            total += cur * p
+            cur, last_power, zero = None, p, False
+        else:
+            return None
+    if cur is not None:
+        if last_power not in (10**9, 10) and not zero:
+            return None  # 三百五 (= 350 colloquially) is too ambiguous to read
+        total += cur
+    return total
+
+
+def _cn_decimal(s: str) -> Decimal | None:
+    whole, _, frac = s.partition("点")
+    w = cn_int(whole)
+    if w is None:
+        return None
+    if not frac:
+        return Decimal(w)
+    digits = "".join(str(_DIGITS.get(c, "x")) for c in frac)
+    return None if "x" in digits else Decimal(f"{w}.{digits}")
+
+
+# Whole numbers of at most this many digits are read as ``int``: times a magnitude (a power of
+# ten up to 10**12) they stay within the 28 significant digits of the default ``Decimal``
+# context, so int arithmetic gives exactly the value, and ``str`` exactly the text, that
+# ``Decimal`` would, at a fraction of the cost.
+_MAX_INT_DIGITS = 18
+
+
+def _ar_value(s: str) -> int | Decimal:
+    """The value of Arabic digits (full-width ones, thousands separators and a decimal point
+    allowed): an ``int`` when it is a whole number of few digits, else a ``Decimal``."""
+    s = s.translate(_FULLWIDTH).replace(",", "")
+    return int(s) if len(s) <= _MAX_INT_DIGITS and "." not in s else Decimal(s)
+
+
+def _plain(d: int | Decimal) -> str:
+    """The value as written in Arabic numerals, without exponent or trailing zeros beyond the input."""
+    return str(d) if type(d) is int else format(d, "f")
+
+
+def _number(d: int | Decimal) -> int | float:
+    if type(d) is int:
+        return d
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+_CLAUSE_END = re.compile(r"[,;。，；!?！？]")
+_QUOTE_CHARS = re.compile("[" + re.escape("".join(_QUOTES) + "".join(_QUOTES.values()) + '"') + "]")
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """(open, close) offsets of 《》, “”, ‘’, 「」 … pairs (and ASCII "…" pairs) in ``text``.
+
+    An opener that is never closed is taken to run to the end of its clause (at most 25
+    characters), so that one missing quote mark cannot hide the rest of a paragraph.
+    """
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[str, int]] = []  # (the closing mark awaited, where its opener is)
+    ascii_open: int | None = None
+    for m in _QUOTE_CHARS.finditer(text):
+        i, c = m.start(), m.group()
+        closer = _QUOTES.get(c)
+        if closer is not None:
+            stack.append((closer, i))
+        elif c == '"':
+            if ascii_open is None:
+                ascii_open = i
+            else:
+                spans.append((ascii_open, i))
+                ascii_open = None
+        elif stack and stack[-1][0] == c:  # it closes the innermost open pair, as it mostly does
+            spans.append((stack.pop()[1], i))
+        else:  # else the nearest open pair it closes, and the pairs opened inside that one with it
+            for k in range(len(stack) - 2, -1, -1):
+                if stack[k][0] == c:
+                    spans.append((stack[k][1], i))
+                    del stack[k:]
+                    break
+    unclosed = [pos for _, pos in stack] + ([ascii_open] if ascii_open is not None else [])
+    for pos in unclosed:
+        m = _CLAUSE_END.search(text, pos)
+        end = min(m.start() if m else len(text), pos + 25)
+        spans.append((pos, end))
+    return spans
+
+
+class _Quoted:
+    """Whether a position of a text is strictly inside one of its ``quoted_spans``.
+
+    The spans are found at the first question (many paragraphs have tokens but no figure that
+    gets this far). Mostly each quote mark is closed by the very next one (“…”《…》“…”): the
+    spans are then the pairs of consecutive marks, and a position that is not a mark is inside
+    one iff an odd number of marks come before it, which one bisection of the marks' offsets
+    answers. Otherwise the spans are sorted by their opening offset, with the furthest close
+    among each prefix of them: a position is inside a span iff some span opening before it
+    closes after it, so again one bisection answers instead of a pass over every span.
+    """
+
+    __slots__ = ("text", "marks", "opens", "furthest_close")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.marks: list[int] | None = None  # the offsets of the marks, when they pair up in turn
+        self.opens: list[int] | None = None
+
+    def _index(self) -> None:
+        # Split at the marks (kept): texts and marks alternate, and the running lengths give each
+        # mark's offset, all without a Python step per mark.
+        parts = _QUOTE_SPLIT.split(self.text)
+        if _IN_TURN.fullmatch("".join(parts[1::2])):
+            self.marks = list(accumulate(map(len, parts)))[0:-1:2]
+            self.opens = []
+            return
+        spans = sorted(quoted_spans(self.text))
+        self.opens = [o for o, _ in spans]
+        self.furthest_close, furthest = [], -1
+        for _, c in spans:
+            furthest = c if c > furthest else furthest
+            self.furthest_close.append(furthest)
+
+    def inside(self, pos: int) -> bool:
+        """Whether ``pos``, which holds no quote mark, is strictly inside a quoted span."""
+        if self.opens is None:
+            self._index()
+        if self.marks is not None:
+            return bisect.bisect_left(self.marks, pos) % 2 == 1
+        i = bisect.bisect_left(self.opens, pos)  # the spans opening before ``pos``
+        return i > 0 and self.furthest_close[i - 1] > pos
+
+
+# A run of quote marks each closed by the next: the pairs ``quoted_spans`` then finds.
+_IN_TURN = re.compile("(?:" + "|".join(re.escape(o + c) for o, c in [*_QUOTES.items(), ('"', '"')]) + ")*")
+_QUOTE_SPLIT = re.compile(f"({_QUOTE_CHARS.pattern})")
+
+
+def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
+    """(value, kind of token) for a number token; kind is 'ar', 'cn' or 'pct'."""
+    kind = m.lastgroup  # the alternatives are the only groups: pct, ar or cn
+    if kind == "ar":
+        return _ar_value(m.group()), "ar"
+    if kind == "pct":
+        body = m.group()[3:]
+        d = _cn_decimal(body) if body[0] in _CN_CHARS else _ar_value(body)
+        return (d, "pct") if d is not None else None
+    v = cn_int(m.group())
+    return (v, "cn") if v is not None else None
+
+
+def _excluded_context(text: str, start: int, num_end: int, token_kind: str, token: str, unit: str,
+                      unit_pos: int) -> bool:
+    """True when the number at ``start`` is an ordinal, a label, a hotline, a year or a set phrase."""
+    before = text[start - 1] if start > 0 else " "
+    if before == " " and start > 1 and text[start - 2] == "第":
+        before = "第"  # 第 3 次: an ordinal on a page that puts spaces around figures
+    after = text[num_end] if num_end < len(text) else " "
+    # Ordinals and ranks.
+    if before == "第" or (before in "前后" and unit in ("名", "位")):
+        return True
+    # Formula and label characters, lost characters, Latin letters: 1+4+N, 7*24, 5G, 5?12.
+    if before in _GLUE or after in _GLUE or (before.isascii() and before.isalpha()) or (
+            after.isascii() and after.isalpha()):
+        return True
+    # Time points: 自2021起, 从3月起.
+    if unit == "起" and before in ("自", "从", "于"):
+        return True
+    if unit == "分" and before in "时点:：":
+        return True  # a time of day (16时47分), not a score
+    if token_kind == "ar":
+        if len(token) > 1 and token[0] in "0０" and token[1] not in ".．":
+            return True  # a code with leading zeros (2023-00286), never a figure
+        # Hotline numbers have 3 or 5 digits and years 4: the length spares the patterns, and the
+        # words after the number, rarely a hotline's or a year's, are looked at first.
+        n = len(token)
+        if n == 3 or n == 5:
+            if _HOTLINE_AFTER.match(text, num_end) and _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
+                return True
+        elif n == 4:
+            if text.startswith(("年", "年度"), num_end) and _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
+                return True
+    elif token_kind == "cn":
+        if token == "一":
+            return True  # 一批, 一次性, 一对一, 一站式 … are never reported figures
+        if _CN_SET_PHRASE.match(text, unit_pos):
+            return True
+        # Alternating idioms: 三番五次, 七上八下.
+        if len(token) == 1 and start >= 2 and text[start - 2] in _CN_CHARS and text[start - 1] not in _CN_CHARS:
+            return True
+        if before in "数几若届":
+            return True  # 数十个 (dozens), 十九届三次全会 (a plenary session)
+    # A plenary session is named by its ordinal, also after the first of a list (七次、八次全会).
+    if unit == "次" and text.startswith(("全会", "全体会议"), unit_pos + 1):
+        return True
+    return False
+
+
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
+    """The kind of the figure at ``number_start``, given the words of its clause before it."""
+    # The clause's words before the figure are text[lead:number_start].
+    lead = max(text.rfind(c, 0, number_start) for c in _CLAUSE_BREAK_CHARS) + 1
+    # Every way to a change needs a change verb, which most clauses lack: asked first, it settles
+    # most figures with one search (the conditions are independent, so the order is free).
+    if _CHANGE_VERB.search(text, lead, number_start) is None:
+        return kind
+    # The lead holds no line break (that is a clause break too), so its end is the only place
+    # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
+    if text.endswith(_LEVEL_ENDINGS, lead, number_start):
+        return kind
+    if unit_normalized in ("%", "倍", "百分点") or _CHANGE_COMPARE.search(text, lead, number_start):
+        return "change"
+    return kind
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every quantity stated in ``text``, in order; spans index ``text``."""
+    out: list[Quantity] = []
+    quoted: _Quoted | None = None  # made when a first token needs it; many paragraphs have none
+    next_start, token_at = _CANDIDATE_START.search, _TOKEN.match
+    pos = 0
+    while (at := next_start(text, pos)) is not None:
+        m = token_at(text, at.start())
+        pos = m.end()
+        # Most tokens are followed by nothing a quantity can continue with (see ``_CAN_FOLLOW``),
+        # and a lone 一 is never a figure (``_excluded_context``): rejected without a call.
+        if m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW and not _spaced(text, pos, m.lastgroup) \
+                and not (text[pos:pos + 1] == "年" and text.endswith(_YEARS_AFTER, 0, at.start())) \
+                or m.group() == "一":
+            continue
+        if quoted is None:
+            quoted = _Quoted(text)
+        q = _read_quantity(text, m, quoted)
+        if q is not None:
+            out.append(q)
+            if q.end > pos:
+                pos = q.end
+    return out
+
+
+# What can follow the number of a quantity: a range separator, an infix qualifier, a magnitude,
+# a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
+_SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
+_CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) | _SCALE_FIRST | _UNIT_FIRST
+# Where the next token worth reading starts. Every token starts with a digit or a Chinese numeral
+# and each of them starts a token, so the next token is the one matched where the next of them
+# stands; the scan, a fast one for a character of a set, also passes over a run of Chinese
+# numerals that is not followed by what can follow a number (一是, 进一步), which is a token
+# rejected at once with no token starting inside it. It stops at digits, at 百分之 and at the
+# other runs.
+_CANDIDATE_START = re.compile(
+    f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
+    f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(_CAN_FOLLOW | {'年'})))}]))")
+# The first characters of measure words that nothing else after a number starts with.
+_PLAIN_UNIT_FIRST = _UNIT_FIRST - _RANGE_SEPS - frozenset("%％成") - frozenset(_INFIX_QUALIFIERS) - _SCALE_FIRST
+_PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
+_POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
+# Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
+_NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
+
+
+def _spaced(text: str, p: int, token_kind: str | None) -> bool:
+    """A space at ``p`` after an Arabic number, followed by what can follow one (``1 次``, ``1.3 万件``,
+    ``240 余人次``: pages that put spaces around figures)."""
+    return (token_kind == "ar" and text[p:p + 1] == " " and text[p + 1:p + 2] in _CAN_FOLLOW
+            and text[p + 1:p + 2] not in _RANGE_SEPS)
+
+
+def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
+    """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(text)``."""
+    token = m.group()
+    if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
+        low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)
+    else:
+        parsed = _parse_token(m)
+        if parsed is None:
+            return None
+        low, token_kind = parsed
+    num_start, p = m.span()
+
+    high: int | Decimal | None = None
+    qualifier = "exact"
+    scale, factor = "", 1
+    if _spaced(text, p, token_kind):
+        p += 1
+    c = text[p:p + 1]
+    if token_kind != "pct" and c in _PLAIN_UNIT_FIRST:
+        # Most figures are a number and a measure word (244件), with no range, qualifier or
+        # magnitude between them: the measure word is looked up at once.
+        unit, unit_norm, kind = _measure_word(text, p, token_kind)
+        if unit is None:
+            return None
+    elif c == "年":
+        if not text.endswith(_YEARS_AFTER, 0, num_start) or (token_kind == "ar" and len(token) > 2):
+            return None
+        unit, unit_norm, kind = "年", "年", "duration"
+    else:
+        # A range: 3-5个, 三至五个 (the second number of the same script, then a measure word).
+        if token_kind != "pct" and c in _RANGE_SEPS:
+            m2 = _TOKEN.match(text, p + 1)
+            if m2 is not None and m2.lastgroup == token_kind:
+                p2 = _parse_token(m2)
+                if p2 is not None and p2[0] > low:
+                    if token_kind == "ar" and _YEAR_DIGITS.fullmatch(token) and _YEAR_DIGITS.fullmatch(m2.group()):
+                        return None  # a span of years, 2021-2025
+                    high, p = p2[0], m2.end()
+        if token_kind == "pct":
+            unit, unit_norm, kind = "百分之", "%", "percent"
+        else:
+            if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
+                qualifier = _INFIX_QUALIFIERS[text[p]]
+                p += 1
+                if _spaced(text, p, token_kind):
+                    p += 1
+            if text[p:p + 1] in _SCALE_FIRST:
+                for s, f in _SCALES:
+                    if text.startswith(s, p):
+                        if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
+                            continue
+                        scale, factor = s, f
+                        p += len(s)
+                        if _spaced(text, p, token_kind):
+                            p += 1
+                        break
+            if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
+                qualifier = _INFIX_QUALIFIERS[text[p]]
+                p += 1
+            c = text[p:p + 1]
+            if c == "%" or c == "％":
+                unit, unit_norm, kind = c, "%", "percent"
+            elif (token_kind == "cn" and c == "成" and not scale and high is None
+                  and text[p + 1:p + 2] not in _NOT_AFTER_CHENG):
+                unit, unit_norm, kind = "成", "%", "percent"
+                factor = 10
+            else:
+                unit, unit_norm, kind = _measure_word(text, p, token_kind)
+                if unit is None:
+                    return None
+    unit_pos = p
+    if unit != "百分之":
+        p += len(unit)
+
+    start = num_start
+    if text[num_start - 1:num_start] in _PREFIX_LAST:
+        for word, qual in _PREFIX_QUALIFIERS:
+            if text[max(0, num_start - len(word)):num_start] == word:
+                w0 = num_start - len(word)
+                if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
+                    continue
+                qualifier = qual  # in reading order, a qualifier before the number comes first
+                start = w0
+                break
+    if text[p:p + 1] in _POSTFIX_FIRST:
+        for word, qual in _POSTFIX_QUALIFIERS:
+            if text.startswith(word, p):
+                if qualifier == "exact":
+                    qualifier = qual
+                p += len(word)
+                break
+    if high is not None:
+        qualifier = "range"
+
+    if _excluded_context(text, num_start, m.end(), token_kind, token, unit, unit_pos):
+        return None
+    if (kind == "duration" or unit_norm in ("公里", "千米")) and _SLOGAN_AFTER.match(text, p):
+        kind = "slogan"
+    else:
+        if quoted.inside(num_start):
+            return None
+        kind = _change_or_level(text, start, unit_norm, kind)
+
+    # Chinese numerals (and so 成) are always ints, which ``_plain`` writes as ``str(int(d))``.
+    if high is None:
+        value_high = norm_high = None
+        if type(low) is int:
+            value, norm = str(low), low * factor  # ``_plain`` and ``_number`` of an int
+        else:
+            value, norm = _plain(low), _number(low * factor)
+    else:
+        value_high, norm_high = _plain(high), _number(high * factor)
+        value, norm = f"{_plain(low)}-{value_high}", _number(low * factor)
+    return Quantity(**{
+        "start": start, "end": p, "surface": text[start:p], "value": value, "value_high": value_high,
+        "scale": scale, "unit": unit, "unit_normalized": unit_norm, "qualifier": qualifier,
+        "value_normalized": norm, "value_normalized_high": norm_high, "value_kind": kind,
+        "number_start": num_start})
+
+
+def _measure_word(text: str, p: int, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:
+    """(as written, normalised, kind) of the measure word written at ``p`` after a number of
+    ``token_kind``: the first entry of ``UNITS`` there that is not
+    followed by one of its excluded characters and, after a Chinese numeral, one of ``_CN_UNITS``."""
+    m = _UNIT_AT.match(text, p)  # the first such entry, found in one call (see ``_UNIT_AT``)
+    if m is None:
+        return None, None, None
+    unit, unit_norm, kind, _ = _UNIT_INDEX[m.group()]
+    if token_kind == "cn" and unit not in _CN_UNITS:
+        return None, None, None
+    return unit, unit_norm, kind

@@ -1,0 +1,311 @@
+"""The measures stage, the indicator codebook, report_indicators and the measure checks."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from content_helpers import Part, derive_report_indicators, make_doc
+from lbgr import pipeline
+from lbgr.extract.indicators import Codebook
+from lbgr.extract.measures import extract_measures
+from lbgr.package.tables import frame
+from lbgr.paths import CODEBOOKS, RAW
+from lbgr.schema_registry import load_resources
+from lbgr.validate import RULES, measure_rules
+
+CORE = ["recon_received", "recon_closed", "recon_correction_rate", "litig_cases", "litig_loss_rate",
+        "head_appearance_rate", "mediation_cases", "mediation_success_rate", "legal_aid_cases", "normdoc_reviewed",
+        "normdoc_filed", "major_decisions", "enforcement_certs", "lenient_enforcement", "npc_cppcc_proposals"]
+
+
+def rows_of(text: str, ctx, parts=None) -> list[dict]:
+    return extract_measures(make_doc(text, parts), ctx)["measures"]
+
+
+def by_surface(rows: list[dict]) -> dict[str, dict]:
+    return {r["surface"]: r for r in rows}
+
+
+# --- the stage on snippets ------------------------------------------------------------------
+
+def test_rows_carry_ids_offsets_and_the_sentence(ctx):
+    text = "(五)加强复议应诉\n全年共办理行政复议案件244件,综合纠错率28.42%。办理市政府行政应诉案件32件,败诉率仅4.55%。"
+    doc = make_doc(text)
+    rows = extract_measures(doc, ctx)["measures"]
+    assert [r["surface"] for r in rows] == ["244件", "28.42%", "32件", "4.55%"]
+    assert [r["measure_id"] for r in rows] == [f"{doc.report_id}-m{n:04d}" for n in range(1, 5)]
+    first = rows[0]
+    assert doc.body[first["char_start"]:first["char_end"]] == "244件"
+    assert first["paragraph_id"] == doc.paragraphs[1].paragraph_id
+    assert first["section_id"] == doc.sections[0].section_id
+    assert first["sentence"] == "全年共办理行政复议案件244件,综合纠错率28.42%。"
+    assert first["subject"] == "办理行政复议案件"
+    assert set(first) == set(load_resources()["measures"]["fields"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("全年共办理行政复议案件244件,综合纠错率28.42%。",
+     {"244件": "recon_closed", "28.42%": "recon_correction_rate"}),
+    ("全年共新增行政复议案件199件,其中受理157件,审结131件,直接纠错21件,经复议后87.94%的案件未进入诉讼程序。",
+     {"199件": "recon_received", "157件": "recon_accepted", "131件": "recon_closed", "21件": "recon_corrected",
+      "87.94%": "recon_no_further_litigation"}),
+    ("办理市政府行政应诉案件32件,败诉率仅4.55%。全年出庭232件、出庭率100%。",
+     {"32件": "litig_cases", "4.55%": "litig_loss_rate", "232件": "head_appearance_count",
+      "100%": "head_appearance_rate"}),
+    ("全市共排查纠纷14016起,调解成功13668起,调解成功率97.52%。",
+     {"14016起": "disputes_screened", "13668起": "mediation_success", "97.52%": "mediation_success_rate"}),
+    ("三级调解组织共受理矛盾纠纷14374起。受理调解3878件。",
+     {"14374起": "mediation_cases", "3878件": "mediation_cases"}),
+    ("共接待群众法律咨询1.2万余人次,办理法律援助案件5900件。",
+     {"1.2万余人次": "legal_consultations", "5900件": "legal_aid_cases"}),
+    ("全年认真办理人大代表建议212件、政协委员提案278件,办复率、满意率均达100%。",
+     {"212件": "npc_cppcc_proposals", "278件": "npc_cppcc_proposals", "100%": "npc_cppcc_proposals"}),
+    ("一年来办结行政处罚案件828件,实施柔性执法682件,占比82.4%。",
+     {"828件": "penalty_cases", "682件": "lenient_enforcement", "82.4%": "lenient_enforcement"}),
+    ("共办理“免罚轻罚”案件1824件,涉及金额约8567万元。",
+     {"1824件": "lenient_enforcement", "约8567万元": "lenient_enforcement"}),
+    ("对市本级25件规范性文件进行合法性审查。备案审查县市区政府规范性文件81件。",
+     {"25件": "normdoc_reviewed", "81件": "normdoc_filed"}),
+    ("70件政府合同和其他政府投资事项,90件市政府文件均严格通过合法性审查程序。",
+     {"70件": "legality_review_total", "90件": "legality_review_total"}),
+    ("共清理文件78件,其中继续有效48件、需修改2件、废止28件。",
+     {"78件": "normdoc_cleanup", "48件": "normdoc_cleanup", "2件": "normdoc_cleanup", "28件": "normdoc_cleanup"}),
+    ("将调整收费标准等8件涉及群众切身利益的决策事项纳入目录清单。",
+     {"8件": "major_decisions"}),
+    ("发放了行政执法证共计14415本。组织34个行政执法部门204名新增行政执法人员参加考试。",
+     {"14415本": "enforcement_certs", "34个": None, "204名": "enforcement_certs"}),
+    ("全区累计排查发现问题隐患7915条,已整改7895条。",
+     {"7915条": "hazards_rectified", "7895条": "hazards_rectified"}),
+    ("全年以告知承诺方式办理案件累计近32770件,同比增长23.7%。",
+     {"近32770件": "permit_lists", "23.7%": None}),
+    ("全市822个嘎查村(社区)有“法律明白人”4100余名。",
+     {"822个": None, "4100余名": "pls_platforms"}),
+    ("进驻中介机构99家,委托人458家,发布项目2051个。",
+     {"99家": None, "458家": None, "2051个": None}),
+])
+def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
+    got = by_surface(rows_of(text, ctx))
+    assert {s: got[s]["indicator_code"] for s in expected} == expected
+
+
+def test_changes_never_carry_a_code(ctx):
+    rows = rows_of("报备数量同比增长42%,行政复议纠错率同比下降3个百分点。", ctx)
+    assert [r["value_kind"] for r in rows] == ["change", "change"]
+    assert all(r["indicator_code"] is None for r in rows)
+
+
+def test_subject_names_the_counted_noun(ctx):
+    got = by_surface(rows_of("组织2个督察小组,对5个县市区开展了实地督察。选聘了9名律师作为兼职法律顾问。", ctx))
+    assert (got["2个"]["subject"], got["5个"]["subject"], got["9名"]["subject"]) == ("督察小组", "县市区", "律师")
+
+
+def test_figures_in_quotes_and_titles_are_not_rows(ctx):
+    rows = rows_of("出台《关于优化营商环境的十二条措施》,提供“7*24”服务,纳入“八五”普法规划,开展活动3次。", ctx)
+    assert [r["surface"] for r in rows] == ["3次"]
+
+
+# --- the five corpus reports --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_measures(corpus, ctx):
+    return {k: (res.doc, extract_measures(res.doc, ctx)["measures"]) for k, res in corpus.items()}
+
+
+def test_every_span_is_verbatim_in_its_body(corpus_measures):
+    for key, (doc, rows) in corpus_measures.items():
+        assert rows, key
+        for r in rows:
+            assert doc.body[r["char_start"]:r["char_end"]] == r["surface"], (key, r["measure_id"])
+            para = next(p for p in doc.paragraphs if p.paragraph_id == r["paragraph_id"])
+            assert para.char_start <= r["char_start"] < r["char_end"] <= para.char_end
+            assert r["surface"] in r["sentence"] and r["sentence"] in para.text
+
+
+def test_ids_follow_document_order_and_codes_exist(corpus_measures, ctx):
+    codes = {row["indicator_code"] for row in ctx.codebook("indicators")}
+    for _doc, rows in corpus_measures.values():
+        starts = [r["char_start"] for r in rows]
+        assert starts == sorted(starts)
+        assert len({r["measure_id"] for r in rows}) == len(rows)
+        assert {r["indicator_code"] for r in rows} - {None} <= codes
+
+
+def test_no_year_date_or_document_number_is_a_measure(corpus_measures):
+    for doc, rows in corpus_measures.values():
+        for r in rows:
+            assert not re.fullmatch(r"(19|20)\d\d", r["value"]) or r["unit"] not in ("年", "")
+            after = doc.body[r["char_end"]:r["char_end"] + 1]
+            assert after not in ("年", "号", "月", "日") or r["unit"] != ""
+
+
+CORPUS_SENTENCES = sorted({s.strip() + "。" for p in RAW.glob("*.txt") for s in p.read_text(encoding="utf-8").split("。")
+                           if s.strip() and "\n" not in s.strip()})
+NOISE = st.text(alphabet="0123456789.%,、万亿余多近约件项人次元个“”《》()?+*第年一二两三十百", max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CORPUS_SENTENCES), NOISE), min_size=1, max_size=5))
+def test_stage_on_generated_paragraphs(ctx, pieces):
+    text = "".join(sentence[: len(sentence) // 2] + noise + sentence[len(sentence) // 2:] for sentence, noise in pieces)
+    doc = make_doc(text.strip() or "空")
+    codes = {row["indicator_code"] for row in ctx.codebook("indicators")}
+    for r in extract_measures(doc, ctx)["measures"]:
+        assert doc.body[r["char_start"]:r["char_end"]] == r["surface"]
+        assert r["surface"] in r["sentence"]
+        assert r["indicator_code"] is None or r["indicator_code"] in codes
+
+
+# --- codebook ---------------------------------------------------------------------------------
+
+def test_codebook_covers_domain_section_5(ctx):
+    rows = ctx.codebook("indicators")
+    codes = [r["indicator_code"] for r in rows]
+    assert len(codes) == len(set(codes)) == 54
+    assert set(CORE) <= set(codes)
+    assert {r["indicator_code"] for r in rows if r["is_core_indicator"] == "true"} == set(CORE)
+    for r in rows:
+        for col in ("pattern", "sentence_pattern", "exclude_pattern", "noun_exclude_pattern", "preferred_pattern"):
+            re.compile(r[col])
+        assert r["theme_code"] in {row["theme_code"] for row in ctx.codebook("themes")}
+        assert "change" not in r["value_kinds"].split(), r["indicator_code"]
+        assert r["units_allowed"].split() and r["indicator_definition"]
+
+
+def test_codebook_columns_are_the_resource_fields():
+    with open(CODEBOOKS / "indicators.csv", encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    assert header == load_resources()["indicators"]["fields"]
+
+
+def test_mapping_rules_are_data(ctx):
+    """Changing a pattern in the codebook changes the mapping; no code names a phrase."""
+    rows = [dict(r) for r in ctx.codebook("indicators")]
+    text = "完成审计项目259个。"
+    doc = make_doc(text)
+    from lbgr.extract.measures import measure_rows
+
+    assert measure_rows(doc, Codebook(rows))[0]["indicator_code"] == "audit_projects"
+    for r in rows:
+        if r["indicator_code"] == "audit_projects":
+            r["pattern"] = "审计署"
+    assert measure_rows(doc, Codebook(rows))[0]["indicator_code"] is None
+
+
+# --- report_indicators ------------------------------------------------------------------------
+
+def _tables(doc, ctx) -> dict[str, pd.DataFrame]:
+    from dataclasses import asdict
+
+    return {"measures": frame("measures", extract_measures(doc, ctx)["measures"]),
+            "sections": frame("sections", [asdict(s) for s in doc.sections])}
+
+
+def test_report_indicators_one_row_per_code_pointing_to_a_measure(corpus_measures, ctx):
+    for _doc, rows in corpus_measures.values():
+        tables = {"measures": frame("measures", rows)}
+        ri = derive_report_indicators(tables, ctx)["report_indicators"]
+        coded = [r for r in rows if r["indicator_code"]]
+        assert len(ri) == len({r["indicator_code"] for r in coded})
+        assert not ri.duplicated(["report_id", "indicator_code"]).any()
+        by_id = {r["measure_id"]: r for r in rows}
+        for r in ri.itertuples():
+            m = by_id[r.measure_id]
+            assert m["indicator_code"] == r.indicator_code
+            assert m["value_normalized"] == r.value_normalized and m["unit_normalized"] == r.unit_normalized
+            assert r.n_candidates == sum(x["indicator_code"] == r.indicator_code for x in coded)
+        assert list(ri.columns) == load_resources()["report_indicators"]["fields"]
+
+
+def test_tie_break_prefers_kind_results_part_and_totals(ctx):
+    text = ("一、主要工作\n"
+            "共清理文件78件,其中继续有效48件、废止30件。\n"
+            "全市行政复议纠错率10%,全年共办理行政复议案件300件,其中市本级审结120件。\n"
+            "二、下一步打算\n"
+            "力争办理行政复议案件500件。")
+    parts = [Part("一、主要工作", "二、", part_type="achievements", elements="E1", marker="一、"),
+             Part("二、下一步打算", part_type="plans", elements="E4", marker="二、")]
+    doc = make_doc(text, parts)
+    ri = derive_report_indicators(_tables(doc, ctx), ctx)["report_indicators"].set_index("indicator_code")
+    assert ri.loc["normdoc_cleanup", "value_normalized"] == 78  # the total, not a part (其中)
+    assert ri.loc["normdoc_cleanup", "n_candidates"] == 3
+    assert ri.loc["recon_closed", "value_normalized"] == 300  # results part before plans; total before part
+    assert ri.loc["recon_closed", "n_candidates"] == 3
+    assert ri.loc["recon_correction_rate", "value_normalized"] == 10  # the rate as stated
+
+
+def test_report_indicators_of_no_measures_is_an_empty_table(ctx):
+    empty = {"measures": frame("measures", [])}
+    ri = derive_report_indicators(empty, ctx)["report_indicators"]
+    assert ri.empty and list(ri.columns) == load_resources()["report_indicators"]["fields"]
+
+
+# --- content checks ---------------------------------------------------------------------------
+
+def _check_inputs(ctx):
+    doc = make_doc("全年共办理行政复议案件244件,综合纠错率28.42%。\n报备数量同比增长236%。")
+    tables = _tables(doc, ctx)
+    tables["report_indicators"] = derive_report_indicators(tables, ctx)["report_indicators"]
+    tables["indicators"] = pd.DataFrame(ctx.codebook("indicators"))
+    return tables, {doc.report_id: doc.body}
+
+
+def test_checks_pass_on_extracted_tables(ctx):
+    tables, bodies = _check_inputs(ctx)
+    assert measure_rules.check(tables, bodies) == []
+
+
+@pytest.mark.parametrize("corrupt, message", [
+    (lambda t: t["measures"].loc.__setitem__((0, "surface"), "245件"), "surface differs"),
+    (lambda t: t["measures"].loc.__setitem__((1, "value_normalized"), 128.4), "outside [0, 100]"),
+    (lambda t: t["measures"].loc.__setitem__((0, "value_normalized"), 2440), "value × scale"),
+    (lambda t: t["measures"].loc.__setitem__((0, "indicator_code"), "no_such_code"), "not in the codebook"),
+    (lambda t: t["measures"].loc.__setitem__((2, "indicator_code"), "recon_correction_rate"), "change carries"),
+    (lambda t: t["report_indicators"].loc.__setitem__((0, "measure_id"), "110101-2023-m0099"), "point to no measure"),
+    (lambda t: t["report_indicators"].loc.__setitem__((0, "n_candidates"), 5), "n_candidates"),
+    (lambda t: t["indicators"].loc.__setitem__((0, "pattern"), "(unclosed"), "not valid regular expressions"),
+])
+def test_checks_report_broken_rows(ctx, corrupt, message):
+    tables, bodies = _check_inputs(ctx)
+    corrupt(tables)
+    errors = measure_rules.check(tables, bodies)
+    assert any(message in e for e in errors), errors
+
+
+def test_a_percentage_above_100_is_allowed_where_the_text_states_a_ratio(ctx):
+    doc = make_doc("受理案件数为上年的150%。")
+    tables = _tables(doc, ctx)
+    assert tables["measures"].value_normalized.iloc[0] == 150
+    assert measure_rules.check(tables, {doc.report_id: doc.body}) == []
+
+
+# --- the pipeline lists the stages once ------------------------------------------------------
+
+def test_the_pipeline_lists_both_stages_once_and_validation_runs_the_check():
+    assert [n for n, _ in pipeline.PER_REPORT_STAGES].count("measures") == 1
+    assert [n for n, _ in pipeline.DERIVED_STAGES].count("report_indicators") == 1
+    assert RULES.count(measure_rules.check) == 1
+
+
+def test_a_figure_that_ends_a_cut_off_text_is_not_a_row(ctx):
+    # The text stops right after the figure: its measure word may be cut (压减至3个 | 工作日).
+    doc = make_doc("审批时限由20个工作日压减至3个")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["20个工作日"]
+    doc = make_doc("审批时限由20个工作日压减至3个工作日。")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["20个工作日", "3个工作日"]
+
+
+def test_a_figure_whose_unit_is_complete_at_the_cut_is_kept(ctx):
+    # 类 and 件 begin no measure word of another kind: only the counted noun is cut off.
+    doc = make_doc("办理审查、备案等4类")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["4类"]
+    doc = make_doc("受理群众诉求3.1万余件")
+    assert [r["surface"] for r in extract_measures(doc, ctx)["measures"]] == ["3.1万余件"]
+    # A number with no measure word at the cut is no figure at all; 6分 may be 6分钟.
+    doc = make_doc("办理时间平均6分")
+    assert extract_measures(doc, ctx)["measures"] == []
