@@ -18,7 +18,7 @@ import re
 from operator import itemgetter
 
 from lbgr.extract.indicators import Codebook, codebook_of
-from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities
+from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities, number_words
 from lbgr.parse.model import ReportDoc
 
 _SENTENCE_END = set("。!?！？;；")
@@ -37,13 +37,9 @@ _FILLER_END_SET = frozenset(_FILLER_END_CHARS + "\n")  # a text ending otherwise
 _LEAD_REFERS_BACK = re.compile(r"^(?:其中|占比|占|涉及|合计|同比|环比|较上年|比上年|分别|含)")
 _MIN_TOPIC = 4  # characters a lead needs (after fillers) to count as naming its topic
 # The noun after a classifier names the counted thing (2个督察小组, 70件政府合同).
-_PRE_NOUN_UNITS = {"个", "家", "名", "项", "类", "大类", "种", "支", "部", "批", "批次", "个批次", "本",
-                   "所", "座", "位", "条", "件", "场", "份", "人", "户", "期", "%", "百分之"}
+_PRE_NOUN_UNITS = frozenset(number_words("noun_classifier"))
 # Where that noun ends: a verb or a conjunction (searched from the noun's second character on).
-_NOUN_STOP = re.compile(
-    r"开展|参加|参与|作为|纳入|进行|达成|实现|完成|落实|实行|得到|获得|获评|入选|接受|建成|设立|通过|提供|开工|"
-    r"落地|加速|顺利|予以|进驻|协同|互联|圆满|成功|全面|涉及|给予|发放|依法|列席|参照|覆盖|提升|推进|推动|达到|"
-    r"开通|建立|组织|共确认|确认|跨|被|在|由|向|从|将|把|和|及|与|等|的|均|已|全部|实行|未")
+_NOUN_STOP = re.compile("|".join(map(re.escape, number_words("noun_stop_word"))))
 _SUBJECT_LEAD = re.compile(r"^(?:等|及|和|与|以|对|为|在|将|把|有)+")
 _QUOTE_MARKS = re.compile(r"[“”‘’\"]")
 _MAX_SUBJECT = 20

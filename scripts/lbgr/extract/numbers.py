@@ -2,15 +2,16 @@
 
 ``find_quantities(text)`` returns every stated figure with its exact span, the value as written
 (in Arabic numerals), the magnitude (万, 亿), the approximation qualifier, the measure word and
-the value with the magnitude applied. It is a pure function of the string: no codebook, no
-report. What a figure *counts* (its subject and indicator) is decided later, in
-``lbgr.extract.measures``.
+the value with the magnitude applied. It is a pure function of the string and of the words of
+``data/codebooks/number_words.csv`` (measure words, magnitudes, qualifiers, change verbs, set
+phrases, hotline words), read once at import: no report. What a figure *counts* (its subject
+and indicator) is decided later, in ``lbgr.extract.measures``.
 
 What is a quantity
   An Arabic number (decimals, thousands separators ``12,000``, full-width digits), a Chinese
   numeral (``四``, ``二十五``, ``两``) or a written percentage (``百分之九十``), optionally a range
   (``3-5``, ``三至五``), followed by a magnitude (万, 亿, 千万 …), a qualifier (余, 多) and a measure
-  word from ``UNITS`` or a percent sign, and optionally framed by qualifiers (近, 约, 超过, 逾,
+  word from ``UNITS`` (the codebook's ``unit`` rows) or a percent sign, and optionally framed by qualifiers (近, 约, 超过, 逾,
   不少于 … before; 以上, 以下, 左右 after). A number without a measure word is never a
   quantity: that alone rules out enumeration markers (``1.``, ``(1)``), document numbers
   (``〔2023〕7号``), hotline numbers (``12345热线``), version labels (``3.0清单``) and most names.
@@ -37,48 +38,45 @@ multiples ``3倍``) and ``slogan`` (a service radius such as ``15分钟…圈``)
 from __future__ import annotations
 
 import bisect
+import csv
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import accumulate
+from pathlib import Path
 
-# --- the measure words -------------------------------------------------------------------
+from lbgr import paths
+
+
+# --- the words ----------------------------------------------------------------------------
+# The vocabulary is data (``data/codebooks/number_words.csv``); this module keeps the grammar that
+# combines it. ``find_quantities`` takes no context, so the codebook is read once, at import.
+def _read_words(path: Path = paths.CODEBOOKS / "number_words.csv") -> dict[str, list[dict[str, str]]]:
+    """The rows of the codebook by role, each role's rows in file order (the order they are tried in)."""
+    by_role: dict[str, list[dict[str, str]]] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_role.setdefault(row["number_word_role"], []).append(row)
+    return by_role
+
+
+_WORDS = _read_words()
+
+
+def number_words(role: str) -> list[str]:
+    """The words of ``role`` in the codebook's order."""
+    return [r["number_word"] for r in _WORDS[role]]
+
+
+def _any_of(role: str) -> str:
+    """A pattern for the words of ``role``: an alternation tries them in the codebook's order."""
+    return "|".join(map(re.escape, number_words(role)))
+
+
 # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
 # grammar takes the first entry that matches at the position after the number and magnitude.
 UNITS: list[tuple[str, str, str, str]] = [
-    ("个工作日", "工作日", "duration", ""), ("工作日", "工作日", "duration", ""),
-    ("个百分点", "百分点", "change", ""), ("百分点", "百分点", "change", ""),
-    ("个小时", "小时", "duration", ""), ("小时", "小时", "duration", ""),
-    ("个月", "月", "duration", ""), ("个批次", "批次", "count", ""), ("个方面", "方面", "count", ""),
-    ("平方公里", "平方公里", "other", ""), ("平方米", "平方米", "other", ""), ("平米", "平米", "other", ""),
-    ("公顷", "公顷", "other", ""), ("公里", "公里", "other", ""), ("千米", "千米", "other", ""),
-    ("公斤", "公斤", "other", ""), ("千克", "千克", "other", ""), ("吨", "吨", "other", ""),
-    ("亩", "亩", "other", ""),
-    ("学时", "学时", "duration", ""), ("课时", "课时", "duration", ""), ("分钟", "分钟", "duration", ""),
-    ("天", "天", "duration", "然津下"),
-    ("人次", "人次", "count", ""), ("场次", "场次", "count", ""), ("件次", "件次", "count", ""),
-    ("户次", "户次", "count", ""), ("家次", "家次", "count", ""), ("台次", "台次", "count", ""),
-    ("车次", "车次", "count", ""), ("批次", "批次", "count", ""), ("人次", "人次", "count", ""),
-    ("大类", "类", "count", ""), ("大方面", "方面", "count", ""), ("大项", "项", "count", "目"),
-    ("部门", "部门", "count", ""), ("轮次", "轮次", "count", ""),
-    ("元", "元", "money", "素旦首"),
-    ("倍", "倍", "other", ""),
-    ("件", "件", "count", ""), ("项", "项", "count", "目"), ("个", "个", "count", "人性体案"),
-    ("名", "名", "count", "单称义列"), ("人", "人", "count", "民员才口大"), ("家", "家", "count", "庭长属"),
-    ("户", "户", "count", "籍口外"), ("部", "部", "count", "署分门位"), ("份", "份", "count", "额"),
-    ("条", "条", "count", "例件款线"), ("起", "起", "count", "草诉步点来"), ("场", "场", "count", "所景地合"),
-    ("本", "本", "count", "级地科身部着"), ("卷", "卷", "count", "宗"), ("处", "处", "count", "理罚置分室长"),
-    ("期", "期", "count", "间限待满末"), ("篇", "篇", "count", "章幅"), ("类", "类", "count", "似型别"),
-    ("种", "种", "count", "植子类"), ("支", "支", "count", "持付部出撑"), ("批", "批", "count", "准复示评次"),
-    ("台", "台", "count", "账阶湾风"), ("辆", "辆", "count", ""), ("所", "所", "count", "有在属以谓长"),
-    ("座", "座", "count", "谈"), ("套", "套", "count", "餐"), ("张", "张", "count", ""),
-    ("册", "册", "count", ""), ("位", "位", "count", "于置"), ("轮", "轮", "count", "流"),
-    ("例", "例", "count", "如会"), ("宗", "宗", "count", "旨教"), ("笔", "笔", "count", "录"),
-    ("次", "次", "count", "要序"), ("省", "省", "count", "级内外委"), ("市", "市", "count", "场民级直委长本区县"),
-    ("方面", "方面", "count", ""), ("票", "票", "count", "据价务证选"),
-    ("门", "门", "count", "户槛口类诊前店面市"), ("县", "县", "count", "级委域城区长政乡市"),
-    ("地", "地", "count", "区方级市县点域带块址图"), ("分", "分", "other", "钟类局别支管之为期段配工解析值"),
-]
+    (r["number_word"], r["normalized_as"], r["measure_kind"], r["not_after"]) for r in _WORDS["unit"]]
 _UNIT_INDEX = {u[0]: u for u in UNITS}
 # Measure words that begin a longer measure word of another kind (个 → 个工作日, 分 → 分钟): a
 # figure that ends the text with one of them may have lost the rest of its unit.
@@ -93,25 +91,18 @@ _UNIT_AT = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])
 
 # Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
 # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
-_CN_UNITS = {"个", "个批次", "批次", "批", "部", "项", "件", "名", "人", "家", "户", "场", "场次",
-             "次", "类", "大类", "条", "份", "所", "支", "种", "篇", "本", "期", "个工作日", "工作日",
-             "个月", "天", "个小时", "小时", "个百分点", "位", "个方面", "方面", "门", "县", "地", "票",
-             "大方面", "大项"}
+_CN_UNITS = frozenset(r["number_word"] for r in _WORDS["unit"] if r["after_chinese_numeral"] == "true")
 # A count of years (连续三年, 连续6年) is a duration only after these words: elsewhere a number
 # before 年 is a calendar year or a date.
 _YEARS_AFTER = ("连续",)
 
-_SCALES = [("万亿", 10**12), ("千万", 10**7), ("百万", 10**6), ("万", 10**4), ("亿", 10**8), ("千", 10**3)]
+_SCALES = [(r["number_word"], int(r["normalized_as"])) for r in _WORDS["scale"]]
 
 # Qualifiers written before the number, longest first, and after the measure word.
-_PREFIX_QUALIFIERS = [("不少于", "over"), ("不低于", "over"), ("至少", "over"), ("超过", "over"),
-                      ("不超过", "under"), ("不足", "under"), ("不到", "under"), ("将近", "under"),
-                      ("大约", "about"), ("约", "about"), ("近", "under"), ("逾", "over"), ("超", "over")]
-_POSTFIX_QUALIFIERS = [("以上", "over"), ("以下", "under"), ("以内", "under"), ("左右", "about"),
-                       ("上下", "about")]
-_INFIX_QUALIFIERS = {"余": "over", "多": "over"}
-# Characters that, right before 近, make it part of a word (附近, 最近, 接近, 邻近).
-_NOT_PREFIX_BEFORE = {"近": "附最接邻靠", "约": "制谈公节契预", "超": "赶高"}
+_PREFIX_QUALIFIERS = [(r["number_word"], r["normalized_as"]) for r in _WORDS["prefix_qualifier"]]
+_POSTFIX_QUALIFIERS = [(r["number_word"], r["normalized_as"]) for r in _WORDS["postfix_qualifier"]]
+_INFIX_QUALIFIERS = {r["number_word"]: r["normalized_as"] for r in _WORDS["infix_qualifier"]}
+_NOT_PREFIX_BEFORE = {r["number_word"]: r["not_before"] for r in _WORDS["prefix_qualifier"] if r["not_before"]}
 
 _D = "[0-9０-９]"
 _AR = rf"(?:{_D}{{1,3}}(?:[,，]{_D}{{3}}(?!{_D}))+|{_D}+)(?:[.．]{_D}+)?"
@@ -130,13 +121,12 @@ _POWERS = {"十": 10, "百": 100, "千": 1000}
 _QUOTES = {"“": "”", "《": "》", "‘": "’", "「": "」", "『": "』", "〈": "〉", "〔": "〕", "【": "】"}
 _GLUE = set("+*×＋＊/／=＝#＃@") | set("?？\ufffd")
 # Chinese numerals followed by these words are set phrases, not counts.
-_CN_SET_PHRASE = re.compile(
-    r"(?:个|项|大|张|条|种|位)(?:维护|确立|意识|自信|代表|务必|亲自|集成|制度|机制|原则|理念|战略|布局|统一|"
-    r"转变|到位|坚持|必须|关系|作风|工程|行动|全面|倡导|一百|一体|重点|优先|同步|同时|清单|规定|禁止|不准)")
-_HOTLINE_AFTER = re.compile(r"(?:市长|市民|政务|便民)?(?:热线|服务|平台|工单|电话|专线|投诉|诉求|涉及|接诉)")
+_CN_SET_PHRASE = re.compile(f"(?:{_any_of('set_phrase_classifier')})(?:{_any_of('set_phrase_word')})")
+_HOTLINE_AFTER = re.compile(f"(?:{_any_of('hotline_service_prefix')})?(?:{_any_of('hotline_service_word')})")
 _SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
-_CHANGE_VERB = re.compile(r"(增长|增加|提高|提升|上升|下降|降低|减少|压缩|缩短|缩减|减低|增幅|降幅|下滑|回落)(?!率)")
-_CHANGE_COMPARE = re.compile(r"(同比|环比|较上年|比上年|较去年|比去年|较上一年|比上一年|较同期|比同期)")
+# 增长率 names a rate (a level), not a growth.
+_CHANGE_VERB = re.compile(f"({_any_of('change_verb')})(?!率)")
+_CHANGE_COMPARE = re.compile(f"({_any_of('change_comparison')})")
 # A clause that ends with one of these before the figure states a level (压缩到6个工作日), not a
 # change: (到|至|为|达到?)(约|近|超过|逾)? written out, so that a test of the clause's end is a
 # single ``str.endswith``.

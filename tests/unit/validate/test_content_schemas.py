@@ -18,7 +18,7 @@ from testroot import ROOT
 
 CONTENT_TABLES = ["citations", "policy_terms", "paragraph_themes", "theme_attention", "compliance"]
 CODEBOOKS = ["themes", "theme_keywords", "theme_crosswalk_2015", "citation_doc_types", "citation_verbs",
-             "citation_suffixes", "citation_scope", "compliance_rules", "document_types"]
+             "citation_suffixes", "citation_scope", "compliance_rules", "document_types", "number_words"]
 
 
 def test_the_stages_are_listed_and_the_rules_run_by_validation():
