@@ -25,8 +25,8 @@ import tempfile
 from pathlib import Path
 
 from lbgr import paths
-from lbgr.environment import versions
 from lbgr.build.fragments import read_summary
+from lbgr.environment import versions
 
 
 def _hash_tree(root: Path, pattern: str) -> str:

@@ -19,20 +19,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lbgr.build import fragments
 from lbgr import paths, pipeline
+from lbgr.build import fragments
 from lbgr.build.cache import ResultCache, StepStore, build_stamp, environment_key, package_intact, step_keys
-from lbgr.parse.context import Context
-from lbgr.ingest.decode import DecodeError, decode_file
-from lbgr.package.dedupe import find_duplicates, group_key
-from lbgr.environment import versions
 from lbgr.build.fragments import FileSummary, Fragment, Verdict
 from lbgr.build.install import install_folder, install_paths, recover, recover_folder
+from lbgr.environment import versions
+from lbgr.ingest.decode import DecodeError, decode_file
 from lbgr.ingest.manifest import raw_files, read_manifest, sha256_file, write_manifest
+from lbgr.package.dedupe import find_duplicates, group_key
 from lbgr.package.descriptor import parquet_path, write_descriptor
+from lbgr.package.tables import csv_header, csv_rows, frame
+from lbgr.parse.context import Context
 from lbgr.parse.report import ReportRejected, ReportResult, process_text
 from lbgr.schema_registry import load_resources, write_table_schemas
-from lbgr.package.tables import csv_header, csv_rows, frame
 from lbgr.validate import REPORTS_PER_GROUP, validate_package
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
