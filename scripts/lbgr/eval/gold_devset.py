@@ -239,6 +239,18 @@ def _same_number(a, b) -> bool:
         return False
 
 
+def _nearest(items: list[dict], used: set[int], start: int, slack: int, same) -> int | None:
+    """Index of the unused item that ``same`` accepts whose start is nearest ``start``, within ``slack``."""
+    best = None
+    for k, x in enumerate(items):
+        if k in used or not same(x):
+            continue
+        d = abs(x["start"] - start)
+        if d <= slack and (best is None or d < best[0]):
+            best = (d, k)
+    return None if best is None else best[1]
+
+
 def _score_headings(acc: DevsetAccuracy, file: str, gold: list[dict], got: list[dict]) -> None:
     for level in (1, 2):
         g_rows = [g for g in gold if int(g["level"]) == level]
@@ -249,24 +261,18 @@ def _score_headings(acc: DevsetAccuracy, file: str, gold: list[dict], got: list[
         used: set[int] = set()
         for g in g_rows:
             gs, marker = int(g["char_start"]), comparable(g["marker"])
-            best = None
-            for k, x in enumerate(x_rows):
-                if k in used or comparable(x["marker"]) != marker:
-                    continue
-                d = abs(x["start"] - gs)
-                if d <= _HEADING_SLACK and (best is None or d < best[0]):
-                    best = (d, k)
+            best = _nearest(x_rows, used, gs, _HEADING_SLACK, lambda x, m=marker: comparable(x["marker"]) == m)
             if best is None:
                 acc.note(file, f"level-{level} heading missed", f"{g['marker']}@{gs} {g['heading'][:30]}")
                 if level == 1:
                     acc.n_part_gold += 1
                 continue
-            used.add(best[1])
+            used.add(best)
             score.n_matched += 1
             if level == 1:
                 acc.n_part_gold += 1
                 acc.n_part_matched += 1
-                x = x_rows[best[1]]
+                x = x_rows[best]
                 if x["part_type"] == g["part_type"]:
                     acc.n_part_right += 1
                 else:
@@ -283,17 +289,11 @@ def _score_citations(acc: DevsetAccuracy, file: str, gold: list[dict], got: list
     used: set[int] = set()
     for g in gold:
         gs, title = int(g["char_start"]), comparable(g["title"])
-        best = None
-        for k, x in enumerate(got):
-            if k in used or comparable(x["title"]) != title:
-                continue
-            d = abs(x["start"] - gs)
-            if d <= _TITLE_SLACK and (best is None or d < best[0]):
-                best = (d, k)
+        best = _nearest(got, used, gs, _TITLE_SLACK, lambda x, t=title: comparable(x["title"]) == t)
         if best is None:
             acc.note(file, "title missed", f"@{gs} 《{g['title'][:40]}》")
             continue
-        used.add(best[1])
+        used.add(best)
         acc.citations.n_matched += 1
     for k, x in enumerate(got):
         if k not in used:

@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lbgr import paths
-from lbgr.ingest.decode import DecodeError, decode_file, decode_text_bytes
+from lbgr.ingest.decode import DecodeError, decode_file, decode_html_bytes, decode_text_bytes, meta_charset
 from lbgr.ingest.manifest import read_manifest, write_manifest
 
 REPOSITORY = "https://github.com/china-law-based-government-reports/china-law-based-government-reports"
 USER_AGENT = f"lbgr-collector/0.1 (research data package; +{REPOSITORY})"
 JOURNAL = ".collect-journal.json"
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _EXTENSIONS = {"text/html": ".html", "application/xhtml+xml": ".html", "text/plain": ".txt", "application/pdf": ".pdf",
                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
                "application/msword": ".doc", "application/kswps": ".wps", "application/wps-office.wps": ".wps"}
@@ -240,8 +239,7 @@ def encodings(body: bytes, content_type: str, name: str) -> tuple[str, str]:
     """(declared, detected): the charset of the header, else of a meta tag; what the bytes decode as."""
     m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", content_type, re.I)
     declared = m.group(1).lower() if m else ""
-    if not declared and (mm := _META_CHARSET.search(body[:4096])):
-        declared = mm.group(1).decode("ascii", "replace").lower()
+    declared = declared or meta_charset(body)
     kind = content_type.split(";")[0].strip().lower()
     if kind.startswith("text/") or kind in ("application/xhtml+xml", ""):
         try:
@@ -259,9 +257,11 @@ class RawFolder:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.manifest_path = self.folder / paths.MANIFEST_NAME
         self.recovered = self._recover()
+        # Read once: only this object writes the manifest while it collects.
+        self._rows = read_manifest(self.manifest_path)
 
     def rows(self) -> dict[str, dict[str, str]]:
-        return read_manifest(self.manifest_path)
+        return self._rows
 
     def _recover(self) -> list[str]:
         notes = []
@@ -270,7 +270,7 @@ class RawFolder:
             entry = json.loads(journal.read_text(encoding="utf-8"))
             target = self.folder / entry["row"]["source_file"]
             if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() == entry["row"]["source_sha256"]:
-                self._write_rows({**self.rows(), target.name: entry["row"]})
+                self._write_rows({**read_manifest(self.manifest_path), target.name: entry["row"]})
                 notes.append(f"completed an interrupted save: {target.name}")
             journal.unlink()
         for part in self.folder.glob(".*.part"):
@@ -282,6 +282,7 @@ class RawFolder:
         tmp = self.folder / f".{paths.MANIFEST_NAME}.part"
         write_manifest(tmp, rows)
         os.replace(tmp, self.manifest_path)
+        self._rows = rows
 
     def save(self, name: str, body: bytes, row: dict[str, str]) -> None:
         """Write ``body`` as ``name`` and list it, all or nothing."""
@@ -439,14 +440,8 @@ class Collector:
 def _html_string(response: Response) -> str:
     """The page as text, in the charset it declares (header, then meta tag), else as detected."""
     declared, _ = encodings(response.body, response.header("Content-Type"), "page.html")
-    codec = {"gb2312": "gb18030", "gbk": "gb18030"}.get(declared, declared)
-    if codec:
-        try:
-            return response.body.decode(codec)
-        except (LookupError, UnicodeDecodeError):
-            pass
     try:
-        return decode_text_bytes(response.body, "page.html")[0]
+        return decode_html_bytes(response.body, "page.html", declared)[0]
     except DecodeError:
         return response.body.decode("utf-8", "replace")
 

@@ -77,22 +77,31 @@ def decode_text_bytes(data: bytes, name: str) -> tuple[str, str]:
     return text, "gb18030" if enc == "gb18030" else "big5"
 
 
+def meta_charset(data: bytes) -> str:
+    """The charset a page declares in a meta tag (lower case), or ''."""
+    m = _HTML_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace").lower() if m else ""
+
+
+def decode_html_bytes(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
+    """(html, encoding) of a page: in the charset it declares (``declared``, by default its meta
+    tag's), else as its bytes decode (decode_text_bytes)."""
+    declared = meta_charset(data) if declared is None else declared
+    if declared:
+        # Pages declaring GB2312 or GBK routinely use characters only their supersets have.
+        codec = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}.get(declared, declared)
+        try:
+            return data.decode(codec), declared
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text_bytes(data, name)
+
+
 def _html_text(data: bytes, name: str) -> tuple[str, str]:
     import lxml.html
     import trafilatura
 
-    m = _HTML_CHARSET.search(data[:4096])
-    encoding = ""
-    if m:
-        declared = m.group(1).decode("ascii", "replace").lower()
-        # Pages declaring GB2312 or GBK routinely use characters only their supersets have.
-        codec = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}.get(declared, declared)
-        try:
-            html, encoding = data.decode(codec), declared
-        except (LookupError, UnicodeDecodeError):
-            html = ""
-    if not encoding:
-        html, encoding = decode_text_bytes(data, name)
+    html, encoding = decode_html_bytes(data, name)
     main = trafilatura.extract(html, output_format="txt", include_comments=False, include_tables=True,
                                favor_recall=True, deduplicate=False) or ""
     tree = lxml.html.fromstring(html)
