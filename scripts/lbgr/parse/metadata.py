@@ -35,7 +35,11 @@ _NATIONAL = re.compile(r"^(国务院|中华人民共和国|国家)|^[^省市区�
 # How a report speaks of itself in its opening: 市政府, 我区, 本县 …
 _SELF_FIRST_PERSON = re.compile(r"(?:我|本)([省市区县州旗盟])")
 _SELF_AS_GOVERNMENT = re.compile(r"(?:^|[,，。;；、])\s*(?:\d{4}年度?[,，]?\s*)?([省市区县州旗盟])(?:人民)?政府")
+_PUBLISHING_VERB = re.compile(r"(?<=[府委局厅办部])(?:公布|发布|印发|公开)$")
 _UNDER_LEADERSHIP = re.compile(r"在[^,，。;；]{0,80}?下\s*[,，]")
+# Superiors whose directives a clause carries out (贯彻落实…省委、省政府工作要求): not the report's voice.
+_SUPERIOR_DIRECTIVES = re.compile(
+    r"(?<=贯彻|落实|按照|根据|遵照|执行|对照)[^,，。;；]{0,60}?[省市区县州旗盟]委[、和及与]?\s*[省市区县州旗盟](?:人民)?政府")
 _OPENING_YEAR = [
     re.compile(r"现将.{0,40}?(?<!\d)(20\d{2}|19\d{2})\s*年度?.{0,40}?(?:报告|汇报|公开)如下"),
     re.compile(r"^(20\d{2}|19\d{2})\s*年度?(?:以来)?\s*[,，、]"),
@@ -182,6 +186,8 @@ def split_title(title: str) -> tuple[str, str]:
         # 2024年某市司法局法治政府建设情况报告: the issuer or place follows the year.
         after = re.match(r"\s*度?\s*(.{2,40}?)(?:关于|法治|依法行政|推进|全面)", head[m.end():])
         prefix = after.group(1).strip() if after else ""
+    # 某省人民政府公布2017年度…: the verb of publishing is not part of the issuer's name.
+    prefix = _PUBLISHING_VERB.sub("", prefix)
     if prefix and (_ORGAN_ANYWHERE.search(prefix) or _ORGAN.search(prefix)):
         return prefix, ""
     return "", prefix
@@ -206,7 +212,7 @@ def self_reference_suffix(lines: list[str], start: int) -> str | None:
         return max(counts, key=counts.get)
     for line in lines[start:start + 3]:
         # The superiors named in 在市委、市政府的领导下, are not the report's own voice.
-        m = _SELF_AS_GOVERNMENT.search(_UNDER_LEADERSHIP.sub("，", line))
+        m = _SELF_AS_GOVERNMENT.search(_SUPERIOR_DIRECTIVES.sub("", _UNDER_LEADERSHIP.sub("，", line)))
         if m:
             return m.group(1)
     return None

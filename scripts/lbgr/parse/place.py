@@ -25,6 +25,8 @@ from lbgr.parse.metadata import _NATIONAL, self_reference_suffix
 
 _TOWNSHIP = re.compile(r"^(?:中共)?([\u4e00-\u9fff]{1,8}?(?:乡|镇|街道))(?:人民政府|政府|党委|办事处|委员会)")
 _KIND_CHARS = "省市州区县旗盟"
+# Words that begin with a level character without naming the level (市场监督管理局: a market).
+_LEVEL_CHAR_WORD = re.compile(r"市场|[省市区县州]级|[区县]域")
 # The opening of the first sentence before its subject: 2023年，/ 2023年以来，/ 在…领导下，
 _SUBJECT_LEAD = re.compile(r"^(?:\d{4}\s*年度?(?:以来)?\s*[,，]\s*)?(?:在[^,，。;；]{0,80}?下\s*[,，]\s*)*")
 _DEPARTMENT_TOKEN = re.compile(r"[\u4e00-\u9fff]{1,20}?(?:局|厅|部|委员会|办公室|办)")
@@ -185,6 +187,15 @@ def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text:
     place.jurisdiction, place.division = name, division
     place.admin_level = division.division_level if division else None
     return place
+
+
+def issuer_with_place(issuer: str, jurisdiction: str) -> str:
+    """A body printed without its place (县司法局, 省人民政府, 州政务局) named with the jurisdiction
+    found for the report (潼关县司法局, 湖北省人民政府); any other name as printed."""
+    if len(issuer) > 1 and issuer[0] in _KIND_CHARS and jurisdiction.endswith(issuer[0]) \
+            and not issuer.startswith(jurisdiction) and not _LEVEL_CHAR_WORD.match(issuer):
+        return jurisdiction + issuer[1:]
+    return issuer
 
 
 def _township(name: str, idx: DivisionIndex, evidence: str, place: Place) -> Place:

@@ -18,7 +18,7 @@ from lbgr.ingest.repair import mirror_damage, remove_noise_lines, remove_pinyin,
 from lbgr.parse.context import Context
 from lbgr.parse.metadata import read_metadata
 from lbgr.parse.model import ReportDoc
-from lbgr.parse.place import find_place
+from lbgr.parse.place import find_place, issuer_with_place
 from lbgr.parse.structure import sections_and_paragraphs_with_rows
 
 ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
@@ -126,6 +126,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         issuer, issuer_source, issuer_type = place.issuer, "opening" if place.issuer else None, "department"
     elif not issuer and jurisdiction:
         issuer, issuer_source = jurisdiction + "人民政府", "jurisdiction"
+    issuer = issuer_with_place(issuer, jurisdiction)
     code = division.division_code if division else ""
     report_id = make_report_id(code, meta.report_year, issuer_type, issuer, body, with_digest)
 

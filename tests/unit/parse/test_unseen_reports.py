@@ -13,7 +13,8 @@ from lbgr.ingest.furniture import FurnitureRules, split_furniture
 from lbgr.ingest.normalize import normalize_lines
 from lbgr.ingest.repair import remove_pinyin
 from lbgr.parse.divisions import short_forms
-from lbgr.parse.metadata import find_title, read_metadata
+from lbgr.parse.metadata import find_title, read_metadata, self_reference_suffix
+from lbgr.parse.place import issuer_with_place
 from lbgr.parse.report import ReportRejected
 
 BODY = ("一、主要举措和成效\n（一）加强组织领导。全年召开常务会议专题研究法治政府建设工作三次，推进法治政府建设。\n"
@@ -179,7 +180,8 @@ def test_a_department_without_a_title_is_the_departments(ctx):
                   and len(ctx.divisions.by_name[d.name]) == 1)
     row = meta_of("2022年，县司法局紧紧围绕县委、县政府中心工作，推进法治政府建设。现将有关情况报告如下：\n"
                   f"局党组高度重视。全县深入推进依法行政，{county.name}各部门扎实工作，{county.name}法治建设取得成效。\n" + BODY, ctx)
-    assert row["issuer_type"] == "department" and row["issuer"] == "县司法局"
+    # Printed without its place, the department is named with the county the report is found to be.
+    assert row["issuer_type"] == "department" and row["issuer"] == county.name + "司法局"
     assert row["admin_level"] == "county" and row["division_code"] == county.division_code
 
 
@@ -209,6 +211,31 @@ def test_a_province_title_without_a_place(ctx):
     row = meta_of("省人民政府关于2022年度法治政府建设情况的报告\n2022年，面对复杂形势，省政府坚持依法行政，为甘肃发展提供法治保障。\n"
                   "我省推进法治甘肃建设。\n" + BODY, ctx)
     assert row["jurisdiction"] == "甘肃省" and row["division_code"] == "620000"
+    assert row["issuer"] == "甘肃省人民政府"
+
+
+def test_a_verb_of_publishing_after_the_issuer_is_not_its_name(ctx):
+    row = meta_of("某某省人民政府公布2019年度法治政府建设情况\n2019年，我省推进依法行政。\n" + BODY, ctx)
+    assert row["issuer"] == "某某省人民政府"
+
+
+@pytest.mark.parametrize("issuer, jurisdiction, expected", [
+    ("县司法局", "某某县", "某某县司法局"),
+    ("州生态环境局", "某某州", "某某州生态环境局"),
+    ("省人民政府", "某某省", "某某省人民政府"),
+    ("区政府办", "", "区政府办"),  # no place found: as printed
+    ("县司法局", "某某市", "县司法局"),  # a county's department is not the city's
+    ("市场监督管理局", "某某市", "市场监督管理局"),  # 市场 is a market, not the city
+    ("某某市司法局", "某某市", "某某市司法局"),
+])
+def test_an_issuer_printed_without_its_place_takes_the_jurisdiction(issuer, jurisdiction, expected):
+    assert issuer_with_place(issuer, jurisdiction) == expected
+
+
+def test_superiors_whose_directives_are_carried_out_are_not_the_reports_voice():
+    opening = "2023年，本单位认真贯彻落实党中央决策部署及省委、省政府工作要求，推进依法行政。"
+    assert self_reference_suffix([opening], 0) is None
+    assert self_reference_suffix(["2023年，省委、省政府认真贯彻落实党中央决策部署，推进依法行政。"], 0) == "省"
 
 
 def test_the_subject_of_the_opening_over_the_superiors_in_the_leadership_clause(ctx):
