@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 #: Distributions whose versions can change what a build writes: decoding and conversion of the
 #: inputs, the tables' formatting, the Parquet copies and validation.
 OUTPUT_LIBRARIES = ("pandas", "numpy", "pyarrow", "frictionless", "pandera", "opencc", "trafilatura",
-                    "lxml", "pdfminer.six", "python-docx", "pyyaml")
+                    "lxml", "pdfminer.six", "python-docx", "pyyaml", "pypinyin")
 
 
 def versions() -> dict:

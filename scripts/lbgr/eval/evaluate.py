@@ -3,9 +3,11 @@
 ``python -m lbgr.eval.evaluate FOLDER LABELS.csv [--record]`` builds a package from the files of
 FOLDER that LABELS.csv lists (with the package's own ``build``, into a temporary folder), and
 compares it with the labels, one row per file (the format of the development set's
-``labels.csv``: ``file, is_report (Y/N), issuer, jurisdiction, admin_level, province,
+``labels.csv``: ``file, url, is_report (Y/N), issuer, jurisdiction, admin_level, province,
 report_year, publish_date, division_code, is_department`` …). It prints the figures and asserts
-nothing.
+nothing. The build is given each file's ``url`` as the address it was retrieved from (the
+manifest's ``source_url``, which a user's own collection records too); nothing else of the labels
+reaches it.
 
 - **Verdicts**: a file labelled ``is_report`` Y should be accepted, one labelled N rejected.
 - **Metadata fields** of the genuine reports (``METADATA_FIELDS``), each right or wrong; a
@@ -195,6 +197,7 @@ def read_labels(path: Path) -> list[dict[str, str]]:
 def build_and_score(folder: Path, labels_path: Path, echo=None) -> Score:
     """Build a package from the labelled files of ``folder`` in a temporary folder and score it."""
     from lbgr.build.run import build
+    from lbgr.ingest.manifest import sha256_file, write_manifest
     from lbgr.parse.context import Context
 
     labels = read_labels(labels_path)
@@ -202,10 +205,18 @@ def build_and_score(folder: Path, labels_path: Path, echo=None) -> Score:
     with tempfile.TemporaryDirectory(prefix="lbgr-evaluate-") as tmp:
         raw = Path(tmp) / "raw"
         raw.mkdir()
+        manifest = {}
         for label in labels:
             src = Path(folder) / label["file"]
             if src.is_file():
                 shutil.copyfile(src, raw / label["file"])
+                # The address a file was retrieved from is what a user's manifest records (the
+                # collector writes it); the labels give it beside the file.
+                manifest[label["file"]] = {"source_file": label["file"], "source_sha256": sha256_file(src),
+                                           "source_bytes": str(src.stat().st_size),
+                                           "source_url": label.get("url", ""),
+                                           "notes": "from the labels file: its address only"}
+        write_manifest(raw / "sources.csv", manifest)
         out = Path(tmp) / "package"
         build(raw, out, jobs=1, echo=echo or log.append, cache_dir=False)
         report_path = out / "build_report.json"

@@ -10,6 +10,7 @@ import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 # Suffixes by which a province or prefecture is also called in running text (江苏省 → 江苏).
@@ -155,6 +156,21 @@ class DivisionIndex:
                     row.pop("first_year")
                     former.append(Division(**{**row, "last_year": int(row.pop("last_year"))}))
         return cls(current, former)
+
+    @cached_property
+    def by_pinyin(self) -> dict[str, list[Division]]:
+        """Provinces, prefectures and counties by the toneless pinyin of their bare name (enshi for
+        恩施土家族苗族自治州 and for 恩施市, hubei for 湖北省), as government sites name their hosts."""
+        from pypinyin import lazy_pinyin
+
+        out: dict[str, list[Division]] = defaultdict(list)
+        for d in self.divisions:
+            if d.division_level not in ("province", "prefecture", "county"):
+                continue
+            m = _AUTONOMOUS.match(d.name)
+            bare = m.group("stem") if m else short_name(d.name)
+            out["".join(lazy_pinyin(bare))].append(d)
+        return out
 
     def lookup(self, name: str) -> list[Division]:
         """The divisions called ``name``, by official name or else by a generated short form."""

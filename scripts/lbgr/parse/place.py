@@ -11,13 +11,19 @@ Evidence, strongest first, and nothing invented:
    (我局, 局党组);
 3. the level the report speaks as (我省 / 省政府 → a province; 我市 → a 市; an issuer such as
    省政务办 → a province), and the division of that level the text names most often, counting
-   short forms (江西 for 江西省, 恩施 for 恩施土家族苗族自治州) — a tie leaves the place empty.
+   short forms (江西 for 江西省, 恩施 for 恩施土家族苗族自治州) — a tie leaves the place empty;
+4. only when the text names no place at all: the address the file was retrieved from (the
+   manifest's ``source_url``), when it is a government site (``.gov.cn``) whose host names a place
+   in pinyin (hbj.enshi.gov.cn → 恩施), of the level the report speaks as (without one, nothing:
+   a portal also hosts the reports of the places under it); several places of that pinyin and
+   level leave it empty, unless one of them is of a higher level than all the others.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
 from lbgr.parse.divisions import Division, DivisionIndex
@@ -123,7 +129,8 @@ def _surface(d: Division, idx: DivisionIndex, text: str) -> str:
     return max(forms, key=text.count)
 
 
-def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text: str = "") -> Place:
+def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text: str = "",
+               address: str = "") -> Place:
     place = Place()
     start = 0 if meta.title_line is None else meta.title_line + 1
     evidence = meta.title + "\n" + body + "\n" + page_text
@@ -179,6 +186,12 @@ def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text:
             place.admin_level = d.division_level
             place.warnings.append(f"jurisdiction '{place.jurisdiction}' read from the body ({ranked[0][1]} mentions)")
             return place
+        d = division_from_address(address, idx, kind)
+        if d is not None:
+            place.division, place.jurisdiction, place.admin_level = d, d.name, d.division_level
+            place.warnings.append(f"the text names no place: jurisdiction '{d.name}' read from the address "
+                                  f"it was retrieved from ({urlsplit(address).hostname})")
+            return place
         place.warnings.append("no place found: jurisdiction and division code are empty")
         return place
     division, reason = idx.resolve(name, evidence)
@@ -187,6 +200,28 @@ def find_place(meta, lines: list[str], body: str, idx: DivisionIndex, page_text:
     place.jurisdiction, place.division = name, division
     place.admin_level = division.division_level if division else None
     return place
+
+
+_LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
+
+
+def division_from_address(address: str, idx: DivisionIndex, kind: str | None) -> Division | None:
+    """The place a government site's host names in pinyin (evidence 4 of the module docstring)."""
+    host = (urlsplit(address).hostname or "") if address else ""
+    # A mirror's host says nothing of the government; and a portal also hosts the reports of the
+    # places under it (a municipality's site, a county's report), so the level must be known.
+    if not host.endswith(".gov.cn") or kind is None:
+        return None
+    # From the narrowest label (a county's site under its city's domain) to the widest; labels of
+    # three letters or fewer are initials (jtt, sfj, hbj: a department), not a name.
+    for label in host.split(".")[:-2]:
+        found = [d for d in idx.by_pinyin.get(label, []) if len(label) >= 4 and _kind_matches(d, kind)]
+        if not found:
+            continue
+        top = min(_LEVEL_RANK[d.division_level] for d in found)
+        highest = [d for d in found if _LEVEL_RANK[d.division_level] == top]
+        return highest[0] if len(highest) == 1 else None
+    return None
 
 
 def issuer_with_place(issuer: str, jurisdiction: str) -> str:

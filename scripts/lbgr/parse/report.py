@@ -117,7 +117,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         raise ReportRejected("; ".join(["no reported year: neither the title nor the opening names one", *damage]))
 
     page_text = " ".join(v for k, v in furniture.meta.items() if k in ("publisher", "page_title"))
-    place = find_place(meta, body_lines, body, ctx.divisions, page_text)
+    place = find_place(meta, body_lines, body, ctx.divisions, page_text, address=provenance[0])
     jurisdiction, division = place.jurisdiction, place.division
     warnings += place.warnings
     issuer, issuer_source = meta.issuer, meta.issuer_source

@@ -14,7 +14,7 @@ from lbgr.ingest.normalize import normalize_lines
 from lbgr.ingest.repair import remove_pinyin
 from lbgr.parse.divisions import short_forms
 from lbgr.parse.metadata import find_title, read_metadata, self_reference_suffix
-from lbgr.parse.place import issuer_with_place
+from lbgr.parse.place import division_from_address, issuer_with_place
 from lbgr.parse.report import ReportRejected
 
 BODY = ("一、主要举措和成效\n（一）加强组织领导。全年召开常务会议专题研究法治政府建设工作三次，推进法治政府建设。\n"
@@ -338,3 +338,52 @@ def test_mirror_damage_is_named_and_nothing_is_filled_in(text, words):
 
     found = mirror_damage(text)
     assert len(found) == len(words) and all(w in f for w, f in zip(words, found))
+
+
+# ------------------------------------------------------------------ place from the address
+def _unique_pinyin_prefecture(ctx, suffix):
+    from pypinyin import lazy_pinyin
+
+    from lbgr.parse.divisions import short_name
+    for d in ctx.divisions.divisions:
+        if d.division_level == "prefecture" and d.name.endswith(suffix) and len(short_name(d.name)) == 2:
+            key = "".join(lazy_pinyin(short_name(d.name)))
+            if [x.division_code for x in ctx.divisions.by_pinyin[key]] == [d.division_code] and len(key) >= 4:
+                return d, key
+    raise AssertionError("no prefecture with a pinyin of its own")
+
+
+def test_a_government_sites_host_names_the_place_when_the_text_does_not(ctx):
+    d, key = _unique_pinyin_prefecture(ctx, "市")
+    assert division_from_address(f"http://sfj.{key}.gov.cn/a/2023/1.html", ctx.divisions, "市") == d
+    assert division_from_address(f"https://www.{key}.gov.cn/", ctx.divisions, "市") == d
+
+
+@pytest.mark.parametrize("template, kind", [
+    ("http://www.{key}-mirror.com/gov/1.html", "市"),  # not a government site
+    ("http://www.{key}.com/1.html", "市"),
+    ("http://www.{key}.gov.cn/1.html", None),  # a portal also hosts the reports below it
+    ("http://www.{key}.gov.cn/1.html", "县"),  # the host's place is not of the level the report speaks as
+    ("", "市"),
+])
+def test_no_place_from_an_address_that_cannot_say(ctx, template, kind):
+    _, key = _unique_pinyin_prefecture(ctx, "市")
+    assert division_from_address(template.format(key=key), ctx.divisions, kind) is None
+
+
+def test_initials_in_a_host_are_not_a_place(ctx):
+    # Three letters or fewer name a department (sfj, jtt), even where they spell a place's pinyin.
+    short = next(k for k in ctx.divisions.by_pinyin if len(k) <= 3)
+    assert division_from_address(f"http://{short}.gov.cn/1.html", ctx.divisions, None) is None
+    assert all(division_from_address(f"http://{short}.gov.cn/1.html", ctx.divisions, k) is None for k in "省市区县州")
+
+
+def test_a_report_naming_no_place_takes_it_from_its_manifest_address(ctx):
+    from lbgr.parse.report import process_text
+
+    d, key = _unique_pinyin_prefecture(ctx, "市")
+    text = "市司法局2022年度法治政府建设情况报告\n2022年，我局推进依法行政，市司法局取得成效。\n" + BODY
+    without = process_text(text, "x.txt", "0" * 64, ctx).tables["reports"][0]
+    assert without["division_code"] == ""
+    row = process_text(text, "x.txt", "0" * 64, ctx, provenance=(f"http://sfj.{key}.gov.cn/2023/1.html", "")).tables["reports"][0]
+    assert row["division_code"] == d.division_code and row["issuer"] == d.name + "司法局"
