@@ -52,8 +52,10 @@ from lbgr.parse.context import Context
 from lbgr.parse.model import Paragraph, ReportDoc, Section
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
-ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
-                    "boilerplate_only", "ambiguous_unresolved", "no_keyword")
+ASSIGNMENT_RULES = ("most_discriminative_hits", "heading_weight", "tie_heading", "tie_first_hit", "heading_only",
+                    "boilerplate_majority", "boilerplate_only", "ambiguous_unresolved", "no_keyword")
+#: What the heading's announcement of a theme weighs against keyword hits (see the module docstring).
+HEADING_WEIGHT = 1
 
 
 @dataclass(frozen=True)
@@ -224,31 +226,34 @@ class _Tally:
 
     def decide(self, heading_theme: str | None) -> Assignment:
         in_shares = self.book.in_shares
-        if len(self.counts) == 1:  # one theme hit (the usual case): no tie to break
-            only = next(iter(self.counts))
-            if only in in_shares:
-                return _assignment(only, "most_discriminative_hits")
-        counts = {t: n for t, n in self.counts.items() if t in in_shares}
-        if counts:
-            top = max(counts.values())
-            tied = [t for t, n in counts.items() if n == top]
-            if len(tied) == 1:
-                return _assignment(tied[0], "most_discriminative_hits")
-            if heading_theme in tied:
-                return _assignment(heading_theme, "tie_heading")
-            return _assignment(min(tied, key=self.first_hit.__getitem__), "tie_first_hit")
-        if heading_theme is not None and heading_theme in self.ambiguous:
-            return _assignment(heading_theme, "ambiguous_heading")
-        if self.counts:  # only themes outside the shares (boilerplate): the first one hit
-            return _assignment(next(iter(self.counts)), "boilerplate_only")
-        if self.ambiguous:
-            return _assignment(None, "ambiguous_unresolved")
-        return _assignment(None, "no_keyword")
+        heading = heading_theme if heading_theme in in_shares else None
+        scores = {t: n for t, n in self.counts.items() if t in in_shares}
+        if heading:
+            scores[heading] = scores.get(heading, 0) + HEADING_WEIGHT
+        boilerplate = {t: n for t, n in self.counts.items() if t not in in_shares}
+        if not scores:
+            if boilerplate:  # only themes outside the shares (boilerplate): the first one hit
+                return _assignment(next(iter(boilerplate)), "boilerplate_only")
+            return _assignment(None, "ambiguous_unresolved" if self.ambiguous else "no_keyword")
+        top = max(scores.values())
+        if heading is None and sum(boilerplate.values()) >= top:
+            return _assignment(next(iter(boilerplate)), "boilerplate_majority")
+        tied = [t for t, n in scores.items() if n == top]
+        if len(tied) == 1:
+            theme = tied[0]
+            if theme != heading:
+                return _assignment(theme, "most_discriminative_hits")
+            if not self.counts.get(theme) and len(scores) == 1:
+                return _assignment(theme, "heading_only")
+            without = [t for t, n in scores.items() if t != theme and n >= top - HEADING_WEIGHT]
+            return _assignment(theme, "heading_weight" if without else "most_discriminative_hits")
+        if heading in tied:
+            return _assignment(heading, "tie_heading")
+        return _assignment(min(tied, key=self.first_hit.__getitem__), "tie_first_hit")
 
 
 # Assignments are immutable and few distinct ones exist: each is built once.
 _assignment = lru_cache(maxsize=1024)(Assignment)
-_NO_KEYWORD = _assignment(None, "no_keyword")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -295,6 +300,9 @@ def _announced(chain: Sequence[tuple[int, str | None]], lead: str, lead_theme: s
     return lead_theme if lead else None
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     book = ThemeBook.from_context(ctx)
     by_id = doc.sections_by_id()
@@ -311,18 +319,17 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     for (unit_id, paragraph, start, end), hits in zip(units, unit_hits):
         section = doc.section_at(start, end)
         heading_theme = book.theme_at(doc, start, end, by_id, section)
-        if hits:
-            tally.add(hits, ambiguous_by_theme)
-            result = tally.decide(heading_theme)
-            per_theme = {t: n for t, n in tally.counts.items() if t} if "" in tally.counts else tally.counts
-            for theme, n in per_theme.items():
-                hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
-            n_ambiguous = tally.n_ambiguous
-            theme_hits = (" ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
-                          if per_theme else None)
-            matched = "; ".join(tally.labels)
-        else:
-            result, n_ambiguous, theme_hits, matched = _NO_KEYWORD, 0, None, None
+        if not _HAN.search(doc.body, start, end):  # page debris (??, a lone number): no heading's theme
+            heading_theme = None
+        tally.add(hits, ambiguous_by_theme)
+        result = tally.decide(heading_theme)
+        per_theme = tally.counts
+        for theme, n in per_theme.items():
+            hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
+        n_ambiguous = tally.n_ambiguous
+        theme_hits = (" ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
+                      if per_theme else None)
+        matched = "; ".join(tally.labels)
         if result.theme_code:
             units_by_theme[result.theme_code] = units_by_theme.get(result.theme_code, 0) + 1
             chars_by_theme[result.theme_code] = chars_by_theme.get(result.theme_code, 0) + end - start
