@@ -20,17 +20,25 @@ A heading announces a theme when exactly one theme's ``heading_pattern`` matches
 Coding units. The unit is the paragraph, cut where an enumerated item (一是 …) begins inside it
 (see ``coding_units``); the assignments are kept in ``paragraph_themes``, one row per unit.
 
-Assignment rule (one theme per unit, or none), in this order:
+Assignment rule (one theme per unit, or none). Each theme in the shares scores its
+discriminative hits in the unit; the theme the unit's heading announces (the nearest heading, as
+above, that announces exactly one theme) scores ``HEADING_WEIGHT`` more, so that the heading
+outweighs a single stray keyword and decides a tie (hand coding: headings are context, the text
+decides when it clearly speaks of something else). A unit with no Chinese character (page debris
+such as ??) has no heading theme. Then, in this order:
 
-1. ``most_discriminative_hits``: the theme with most discriminative hits, counting only themes
-   that enter the shares; a boilerplate theme (X0) never competes with them.
-2. ``tie_heading``: among tied themes, the one the unit's heading announces (the nearest
-   heading, as above, that announces exactly one theme);
-   ``tie_first_hit``: failing that, the tied theme hit first in the unit.
-3. ``ambiguous_heading``: no discriminative hit, but an ambiguous keyword of the theme the
-   heading announces.
-4. ``boilerplate_only``: no hit of a theme in the shares, but a boilerplate (X0) hit.
-5. ``ambiguous_unresolved`` / ``no_keyword``: no theme.
+1. no theme scores: ``boilerplate_only`` when a boilerplate (X0) keyword is hit, else
+   ``ambiguous_unresolved`` (only ambiguous keywords) or ``no_keyword``: no theme;
+2. ``boilerplate_majority``: no heading announces a theme and the unit has at least as many
+   boilerplate (X0) hits as the top theme's score (an opening paragraph that names a theme in
+   passing): X0;
+3. the top theme: ``heading_only`` when it is the heading's theme and no keyword of a theme in
+   the shares is hit; ``heading_weight`` when it is the heading's theme and another theme had as
+   many hits; else ``most_discriminative_hits``;
+4. ``tie_heading``: among tied themes, the heading's; ``tie_first_hit``: failing that, the tied
+   theme hit first in the unit.
+
+The rule was tuned against hand coding (``tests/gold/themes/``; ``lbgr.eval.theme_agreement``).
 
 Attention (per report and theme) publishes counts and shares, after the Manifesto Project:
 discriminative keyword hits, units and characters attributed, each also as a share of the
@@ -54,7 +62,7 @@ from lbgr.parse.model import Paragraph, ReportDoc, Section
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
 ASSIGNMENT_RULES = ("most_discriminative_hits", "heading_weight", "tie_heading", "tie_first_hit", "heading_only",
                     "boilerplate_majority", "boilerplate_only", "ambiguous_unresolved", "no_keyword")
-#: What the heading's announcement of a theme weighs against keyword hits (see the module docstring).
+#: What the heading's announcement of a theme weighs, in keyword hits (see the module docstring).
 HEADING_WEIGHT = 1
 
 

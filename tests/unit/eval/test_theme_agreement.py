@@ -103,3 +103,32 @@ def test_record_keeps_the_first_held_out_figure(tmp_path):
     ta.record(agreement, path)
     assert json.loads(path.read_text())["figures"]["coder_held_out"]["n_units"] == 3
     assert json.loads(first.read_text())["figures"]["coder_held_out"]["n_units"] == 2
+
+
+# --- the hand coding in the repository ----------------------------------------------------------
+
+def test_the_hand_coding_uses_the_codebook_and_covers_the_package_units(ctx):
+    from lbgr import paths
+
+    hand = ta.HandCoding.load()
+    for coding in (hand.package, hand.devset, hand.second):
+        assert coding and set(coding.values()) <= set(ta.CODES)
+    assert set(hand.splits.values()) == {"development", "held_out"}
+    assert {u[0] for u in hand.devset} <= set(hand.splits)
+    # Every unit the coder cuts in the package reports is hand-coded, at the same offsets.
+    coded = ta.coder_codes(sorted({u[0] for u in hand.package}), [paths.RAW], ctx)
+    assert not coded.missing_files
+    assert set(coded.codes) == set(hand.package)
+
+
+def test_the_coder_agrees_with_the_hand_coding_of_the_package_and_the_book_has_the_current_figures(ctx):
+    from lbgr import paths
+
+    hand = ta.HandCoding.load()
+    coded = ta.coder_codes(sorted({u[0] for u in hand.package}), [paths.RAW], ctx)
+    live = ta.compare("coder_package", "hand", hand.package, "coder", coded.codes).figures()
+    people = ta.compare("people_package", "first annotator", hand.package, "second annotator", hand.second).figures()
+    assert live["alpha_merged"] >= max(0.80, people["alpha_merged"])
+    recorded = json.loads((paths.ROOT / "book" / "_static" / "themes_agreement.json").read_text(encoding="utf-8"))
+    assert recorded["figures"]["coder_package"] == live, "re-record: python -m lbgr.eval.theme_agreement --record"
+    assert recorded["figures"]["people_package"] == people
