@@ -169,7 +169,8 @@ def evaluate(session: nox.Session) -> None:
 
     First verdicts and metadata against LABELS.csv (lbgr.eval.evaluate); then, where FOLDER holds the
     excerpts of the hand-made gold in tests/gold/devset/, headings, part types, cited titles and
-    figures against that gold (lbgr.eval.gold_devset). --record writes both sets of figures for the book."""
+    figures against that gold (lbgr.eval.gold_devset); last the theme coding against hand coding
+    (lbgr.eval.theme_agreement). --record writes every set of figures for the book."""
     if len(session.posargs) < 2:
         session.error("usage: nox -s evaluate -- FOLDER LABELS.csv [--record]")
     _install(session, "build")
@@ -184,3 +185,6 @@ def evaluate(session: nox.Session) -> None:
             continue
         extra = ["--record", f"book/_static/{recorded}"] if record else []
         session.run("python", "-m", "lbgr.eval.gold_devset", folder, "--gold", str(gold_dir), *extra)
+    # The theme coding against the hand coding of the package reports and of the excerpts, and the
+    # agreement between the people who coded by hand (the excerpts are skipped when FOLDER lacks them).
+    session.run("python", "-m", "lbgr.eval.theme_agreement", folder, *(["--record"] if record else []))

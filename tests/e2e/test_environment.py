@@ -134,8 +134,8 @@ def test_closure_check_finds_a_deleted_pin_and_an_unlocked_dependency():
     without_numpy = {k: v for k, v in pins.items() if k != "numpy"}
     assert any(g.startswith("numpy") for g in closure_gaps(without_numpy, roots))
     # A dependency added to pyproject.toml without re-locking.
-    assert closure_gaps(pins, [*roots, Requirement("krippendorff>=0.6")]) == [
-        "krippendorff>=0.6 (required by pyproject.toml) is not pinned"]
+    assert closure_gaps(pins, [*roots, Requirement("scikit-learn>=1.4")]) == [
+        "scikit-learn>=1.4 (required by pyproject.toml) is not pinned"]
     # A bound tightened without re-locking.
     assert closure_gaps(pins, [Requirement(f"pandas>{pins['pandas']}")])
 

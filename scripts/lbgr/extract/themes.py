@@ -20,17 +20,25 @@ A heading announces a theme when exactly one theme's ``heading_pattern`` matches
 Coding units. The unit is the paragraph, cut where an enumerated item (一是 …) begins inside it
 (see ``coding_units``); the assignments are kept in ``paragraph_themes``, one row per unit.
 
-Assignment rule (one theme per unit, or none), in this order:
+Assignment rule (one theme per unit, or none). Each theme in the shares scores its
+discriminative hits in the unit; the theme the unit's heading announces (the nearest heading, as
+above, that announces exactly one theme) scores ``HEADING_WEIGHT`` more, so that the heading
+outweighs a single stray keyword and decides a tie (hand coding: headings are context, the text
+decides when it clearly speaks of something else). A unit with no Chinese character (page debris
+such as ??) has no heading theme. Then, in this order:
 
-1. ``most_discriminative_hits``: the theme with most discriminative hits, counting only themes
-   that enter the shares; a boilerplate theme (X0) never competes with them.
-2. ``tie_heading``: among tied themes, the one the unit's heading announces (the nearest
-   heading, as above, that announces exactly one theme);
-   ``tie_first_hit``: failing that, the tied theme hit first in the unit.
-3. ``ambiguous_heading``: no discriminative hit, but an ambiguous keyword of the theme the
-   heading announces.
-4. ``boilerplate_only``: no hit of a theme in the shares, but a boilerplate (X0) hit.
-5. ``ambiguous_unresolved`` / ``no_keyword``: no theme.
+1. no theme scores: ``boilerplate_only`` when a boilerplate (X0) keyword is hit, else
+   ``ambiguous_unresolved`` (only ambiguous keywords) or ``no_keyword``: no theme;
+2. ``boilerplate_majority``: no heading announces a theme and the unit has at least as many
+   boilerplate (X0) hits as the top theme's score (an opening paragraph that names a theme in
+   passing): X0;
+3. the top theme: ``heading_only`` when it is the heading's theme and no keyword of a theme in
+   the shares is hit; ``heading_weight`` when it is the heading's theme and another theme had as
+   many hits; else ``most_discriminative_hits``;
+4. ``tie_heading``: among tied themes, the heading's; ``tie_first_hit``: failing that, the tied
+   theme hit first in the unit.
+
+The rule was tuned against hand coding (``tests/gold/themes/``; ``lbgr.eval.theme_agreement``).
 
 Attention (per report and theme) publishes counts and shares, after the Manifesto Project:
 discriminative keyword hits, units and characters attributed, each also as a share of the
@@ -52,8 +60,10 @@ from lbgr.parse.context import Context
 from lbgr.parse.model import Paragraph, ReportDoc, Section
 
 DISCRIMINATIVE, AMBIGUOUS = "discriminative", "ambiguous"
-ASSIGNMENT_RULES = ("most_discriminative_hits", "tie_heading", "tie_first_hit", "ambiguous_heading",
-                    "boilerplate_only", "ambiguous_unresolved", "no_keyword")
+ASSIGNMENT_RULES = ("most_discriminative_hits", "heading_weight", "tie_heading", "tie_first_hit", "heading_only",
+                    "boilerplate_majority", "boilerplate_only", "ambiguous_unresolved", "no_keyword")
+#: What the heading's announcement of a theme weighs, in keyword hits (see the module docstring).
+HEADING_WEIGHT = 1
 
 
 @dataclass(frozen=True)
@@ -224,31 +234,34 @@ class _Tally:
 
     def decide(self, heading_theme: str | None) -> Assignment:
         in_shares = self.book.in_shares
-        if len(self.counts) == 1:  # one theme hit (the usual case): no tie to break
-            only = next(iter(self.counts))
-            if only in in_shares:
-                return _assignment(only, "most_discriminative_hits")
-        counts = {t: n for t, n in self.counts.items() if t in in_shares}
-        if counts:
-            top = max(counts.values())
-            tied = [t for t, n in counts.items() if n == top]
-            if len(tied) == 1:
-                return _assignment(tied[0], "most_discriminative_hits")
-            if heading_theme in tied:
-                return _assignment(heading_theme, "tie_heading")
-            return _assignment(min(tied, key=self.first_hit.__getitem__), "tie_first_hit")
-        if heading_theme is not None and heading_theme in self.ambiguous:
-            return _assignment(heading_theme, "ambiguous_heading")
-        if self.counts:  # only themes outside the shares (boilerplate): the first one hit
-            return _assignment(next(iter(self.counts)), "boilerplate_only")
-        if self.ambiguous:
-            return _assignment(None, "ambiguous_unresolved")
-        return _assignment(None, "no_keyword")
+        heading = heading_theme if heading_theme in in_shares else None
+        scores = {t: n for t, n in self.counts.items() if t in in_shares}
+        if heading:
+            scores[heading] = scores.get(heading, 0) + HEADING_WEIGHT
+        boilerplate = {t: n for t, n in self.counts.items() if t not in in_shares}
+        if not scores:
+            if boilerplate:  # only themes outside the shares (boilerplate): the first one hit
+                return _assignment(next(iter(boilerplate)), "boilerplate_only")
+            return _assignment(None, "ambiguous_unresolved" if self.ambiguous else "no_keyword")
+        top = max(scores.values())
+        if heading is None and sum(boilerplate.values()) >= top:
+            return _assignment(next(iter(boilerplate)), "boilerplate_majority")
+        tied = [t for t, n in scores.items() if n == top]
+        if len(tied) == 1:
+            theme = tied[0]
+            if theme != heading:
+                return _assignment(theme, "most_discriminative_hits")
+            if not self.counts.get(theme) and len(scores) == 1:
+                return _assignment(theme, "heading_only")
+            without = [t for t, n in scores.items() if t != theme and n >= top - HEADING_WEIGHT]
+            return _assignment(theme, "heading_weight" if without else "most_discriminative_hits")
+        if heading in tied:
+            return _assignment(heading, "tie_heading")
+        return _assignment(min(tied, key=self.first_hit.__getitem__), "tie_first_hit")
 
 
 # Assignments are immutable and few distinct ones exist: each is built once.
 _assignment = lru_cache(maxsize=1024)(Assignment)
-_NO_KEYWORD = _assignment(None, "no_keyword")
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -295,6 +308,9 @@ def _announced(chain: Sequence[tuple[int, str | None]], lead: str, lead_theme: s
     return lead_theme if lead else None
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
 def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     book = ThemeBook.from_context(ctx)
     by_id = doc.sections_by_id()
@@ -311,18 +327,17 @@ def code_themes(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
     for (unit_id, paragraph, start, end), hits in zip(units, unit_hits):
         section = doc.section_at(start, end)
         heading_theme = book.theme_at(doc, start, end, by_id, section)
-        if hits:
-            tally.add(hits, ambiguous_by_theme)
-            result = tally.decide(heading_theme)
-            per_theme = {t: n for t, n in tally.counts.items() if t} if "" in tally.counts else tally.counts
-            for theme, n in per_theme.items():
-                hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
-            n_ambiguous = tally.n_ambiguous
-            theme_hits = (" ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
-                          if per_theme else None)
-            matched = "; ".join(tally.labels)
-        else:
-            result, n_ambiguous, theme_hits, matched = _NO_KEYWORD, 0, None, None
+        if not _HAN.search(doc.body, start, end):  # page debris (??, a lone number): no heading's theme
+            heading_theme = None
+        tally.add(hits, ambiguous_by_theme)
+        result = tally.decide(heading_theme)
+        per_theme = tally.counts
+        for theme, n in per_theme.items():
+            hits_by_theme[theme] = hits_by_theme.get(theme, 0) + n
+        n_ambiguous = tally.n_ambiguous
+        theme_hits = (" ".join(f"{t}:{n}" for t, n in sorted(per_theme.items(), key=lambda kv: (-kv[1], kv[0])))
+                      if per_theme else None)
+        matched = "; ".join(tally.labels)
         if result.theme_code:
             units_by_theme[result.theme_code] = units_by_theme.get(result.theme_code, 0) + 1
             chars_by_theme[result.theme_code] = chars_by_theme.get(result.theme_code, 0) + end - start

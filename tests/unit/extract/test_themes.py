@@ -111,16 +111,23 @@ def test_overlapping_keywords_count_once_leftmost_and_longest(toy):
 
 @pytest.mark.parametrize("text, heading, theme, rule", [
     ("苹果苹果香蕉", None, "A", "most_discriminative_hits"),
-    ("苹果香蕉", "B", "B", "tie_heading"),
+    ("苹果苹果苹果香蕉", "B", "A", "most_discriminative_hits"),  # the text outweighs the heading
+    ("苹果香蕉", "B", "B", "heading_weight"),  # the heading outweighs one stray hit
+    ("苹果", "B", "B", "tie_heading"),  # a single keyword against the heading: the heading
+    ("苹果苹果香蕉", "B", "B", "tie_heading"),
     ("苹果香蕉", None, "A", "tie_first_hit"),
-    ("香蕉苹果", "Z", "B", "tie_first_hit"),
-    ("水果", "A", "A", "ambiguous_heading"),
+    ("香蕉苹果", "Z", "B", "tie_first_hit"),  # a heading of a theme outside the shares has no weight
+    ("水果", "A", "A", "heading_only"),
+    ("没有关键词", "A", "A", "heading_only"),
+    ("口号水果", "B", "B", "heading_only"),
     ("水果", None, None, "ambiguous_unresolved"),
-    ("口号水果", "B", "B", "ambiguous_heading"),
-    ("口号口号口号苹果", None, "A", "most_discriminative_hits"),
+    ("口号口号口号苹果", None, "Z", "boilerplate_majority"),
+    ("口号苹果", None, "Z", "boilerplate_majority"),
+    ("口号苹果苹果", None, "A", "most_discriminative_hits"),
+    ("口号口号口号苹果", "A", "A", "most_discriminative_hits"),  # under a theme's heading, boilerplate is framing
     ("口号", None, "Z", "boilerplate_only"),
     ("口号水果", None, "Z", "boilerplate_only"),
-    ("没有关键词", "A", None, "no_keyword"),
+    ("没有关键词", None, None, "no_keyword"),
 ])
 def test_the_assignment_rule(toy, text, heading, theme, rule):
     result = assign(toy, toy.hits(text), heading)
@@ -145,7 +152,8 @@ def test_a_short_first_sentence_is_the_paragraphs_lead_phrase(text, lead):
 
 def _toy_doc():
     text = ("一、主要工作\n"
-            "(一)甲类工作。一是苹果项目,苹果丰收。二是香蕉项目,香蕉丰收,苹果一次。\n"
+            "(一)甲类工作。一是苹果项目,苹果丰收。二是香蕉项目,香蕉丰收,香蕉满仓,苹果一次。\n"
+            "??\n"
             "乙方面的小结。苹果苹果。\n"
             "二、其他\n"
             "口号口号。")
@@ -161,7 +169,7 @@ def test_units_cut_paragraphs_at_inline_items_and_tile_them():
     doc = _toy_doc()
     units = coding_units(doc)
     texts = [doc.body[s:e] for _, _, s, e in units]
-    assert texts[1:4] == ["(一)甲类工作。", "一是苹果项目,苹果丰收。", "二是香蕉项目,香蕉丰收,苹果一次。"]
+    assert texts[1:4] == ["(一)甲类工作。", "一是苹果项目,苹果丰收。", "二是香蕉项目,香蕉丰收,香蕉满仓,苹果一次。"]
     for p in doc.paragraphs:
         mine = [(s, e) for _, pid, s, e in units if pid == p.paragraph_id]
         assert mine[0][0] == p.char_start and mine[-1][1] == p.char_end
@@ -173,18 +181,22 @@ def test_coding_a_document_and_its_attention_sums(toy_ctx):
     out = code_themes(doc, toy_ctx)
     units = {doc.body[r["char_start"]:r["char_end"]]: r for r in out["paragraph_themes"]}
     assert units["一是苹果项目,苹果丰收。"]["theme_code"] == "A"
-    # 香蕉 twice against 苹果 once: B, although the enclosing heading (甲类工作) announces A.
-    assert units["二是香蕉项目,香蕉丰收,苹果一次。"]["theme_code"] == "B"
+    # 香蕉 three times against 苹果 once and the enclosing heading (甲类工作, A) worth one hit: B.
+    assert units["二是香蕉项目,香蕉丰收,香蕉满仓,苹果一次。"]["theme_code"] == "B"
+    # No keyword: the heading's theme.
+    assert (units["(一)甲类工作。"]["theme_code"], units["(一)甲类工作。"]["assignment_rule"]) == ("A", "heading_only")
+    # Page debris under the same heading takes no theme.
+    assert units["??"]["theme_code"] is None and units["??"]["heading_theme_code"] is None
     # The lead phrase 乙方面的小结 announces B, but 苹果苹果 decides: A.
     assert units["乙方面的小结。苹果苹果。"]["theme_code"] == "A"
     assert units["口号口号。"]["theme_code"] == "Z"
     att = {r["theme_code"]: r for r in out["theme_attention"]}
-    assert (att["A"]["n_units_attributed"], att["B"]["n_units_attributed"], att["Z"]["n_units_attributed"]) == (2, 1, 1)
-    assert att["A"]["unit_share"] == pytest.approx(2 / 3) and att["B"]["unit_share"] == pytest.approx(1 / 3)
+    assert (att["A"]["n_units_attributed"], att["B"]["n_units_attributed"], att["Z"]["n_units_attributed"]) == (3, 1, 1)
+    assert att["A"]["unit_share"] == pytest.approx(3 / 4) and att["B"]["unit_share"] == pytest.approx(1 / 4)
     assert att["Z"]["unit_share"] is None and att["Z"]["n_keyword_hits"] == 2
-    assert att["A"]["n_keyword_hits"] == 5 and att["B"]["n_keyword_hits"] == 2
-    assert att["A"]["keyword_hit_share"] == pytest.approx(5 / 7)
-    assert att["A"]["n_chars_attributed"] == len("一是苹果项目,苹果丰收。") + len("乙方面的小结。苹果苹果。")
+    assert att["A"]["n_keyword_hits"] == 5 and att["B"]["n_keyword_hits"] == 3
+    assert att["A"]["keyword_hit_share"] == pytest.approx(5 / 8)
+    assert att["A"]["n_chars_attributed"] == sum(len(t) for t in ("(一)甲类工作。", "一是苹果项目,苹果丰收。", "乙方面的小结。苹果苹果。"))
 
 
 # --- the corpus -------------------------------------------------------------------------------
@@ -222,6 +234,11 @@ HAND_CODED = [
     ("004", "深化行政复议体制改革。", "P07"),
     ("004", "数字赋能提质效。", "P09"),
     ("004", "完善科学规范的应急管理预案体系。", "P06"),
+    # The audit's cases (shared/reviews/audit-002-004.md): 行政执法 alone counts for P05; oversight
+    # of enforcement under an oversight heading is P08; one 法治宣传 under a P10 heading is not X1.
+    ("002", "三是规范文明执法水平有待提升", "P05"),
+    ("004", "执法监督有力度", "P08"),
+    ("004", "三是夯实法治根基", "P10"),
 ]
 
 
