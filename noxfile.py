@@ -25,7 +25,8 @@ LOCKED_ENVIRONMENTS = {
     "build": [],
     "book": ["book"],
     "lint": ["lint"],
-    "tests": ["test", "book", "lint"],
+    "explore": ["explore"],
+    "tests": ["test", "book", "lint", "explore"],
 }
 LOCK_PYTHON = "3.11"
 LOCK_PLATFORM = "x86_64-unknown-linux-gnu"
