@@ -165,6 +165,24 @@ def book(session: nox.Session) -> None:
 
 
 @nox.session
+def release(session: nox.Session) -> None:
+    """Build the book, then write dist/china-law-based-government-reports-<version>.zip (SQLite, .dta, book, SHA256SUMS).
+
+    Refuses when the versions of pyproject.toml, CITATION.cff, datapackage.json and .zenodo.json
+    disagree or CHANGELOG.md has no entry for the version (lbgr.release.archive)."""
+    _install(session, "book")
+    session.run("python", "-m", "lbgr.book", "build")
+    session.run("python", "-m", "lbgr", "release", "--book", "book/_build/html", *session.posargs)
+
+
+@nox.session
+def explore(session: nox.Session) -> None:
+    """Browse the package in Datasette at http://127.0.0.1:8001/package (-- [PACKAGE] [--port N]); Ctrl-C stops it."""
+    _install(session, "explore")
+    session.run("python", "-m", "lbgr", "explore", *session.posargs)
+
+
+@nox.session
 def evaluate(session: nox.Session) -> None:
     """Score the pipeline on labelled files it was not written from: -- FOLDER LABELS.csv [--record]; prints, asserts nothing.
 

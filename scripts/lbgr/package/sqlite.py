@@ -25,7 +25,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from lbgr import paths
 from lbgr.schema_registry import load_yaml
 
 #: Table Schema type → SQLite column type (dates stay ISO 8601 text, booleans 0/1).
@@ -133,7 +132,7 @@ def _converter(field: dict, where: str):
             if kind == "boolean":
                 return {"true": 1, "false": 0}[cell]
         except (ValueError, KeyError):
-            raise PackageError(f"{where}, line {line}, column {field['name']}: {cell!r} is not a {kind}") from None
+            raise PackageError(f"{where}, line {line}, column {field['name']}: {cell!r} is not a valid {kind}") from None
         return cell
 
     return convert
