@@ -27,6 +27,10 @@ from package_helpers import copy_package
 from testroot import ROOT
 
 
+#: A screenshot of the reports table, kept as a build artefact beside the book's.
+SHOT = ROOT / "book" / "_build" / "screenshots" / "datasette_reports.png"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,9 +112,13 @@ def test_the_table_page_renders_in_chromium_with_a_chinese_value(explore, tmp_pa
     reports = pd.read_csv(package / "data" / "tables" / "reports.csv", dtype=str, keep_default_na=False)
     value = reports.loc[0, "issuer"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in value)
-    with chromium_driver(tmp_path) as driver:
+    from lbgr.book.kit import cjk_font_path  # the book's OFL font, so that the glyphs render, not boxes
+
+    with chromium_driver(tmp_path, font=cjk_font_path()) as driver:
         errors = open_page(driver, f"{base}/package/reports")
         assert not errors, errors
+        SHOT.parent.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(SHOT))
         text = driver.find_element("css selector", "body").text
         assert value in text
         assert "reports" in driver.title
