@@ -8,6 +8,7 @@ with the newest versions `pyproject.toml` allows instead.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -171,6 +172,9 @@ def release(session: nox.Session) -> None:
     Refuses when the versions of pyproject.toml, CITATION.cff, datapackage.json and .zenodo.json
     disagree or CHANGELOG.md has no entry for the version (lbgr.release.archive)."""
     _install(session, "book")
+    # A fresh HTML folder (the execution cache is kept): Sphinx stamps an asset's checksum into the
+    # pages only when the asset was already there, so a rebuild over an old folder differs in bytes.
+    shutil.rmtree(Path(__file__).parent / "book" / "_build" / "html", ignore_errors=True)
     session.run("python", "-m", "lbgr.book", "build")
     session.run("python", "-m", "lbgr", "release", "--book", "book/_build/html", *session.posargs)
 
