@@ -26,7 +26,6 @@ from browser_helpers import IN_CI, chromium_driver, open_page, require_chromium
 from package_helpers import copy_package
 from testroot import ROOT
 
-
 #: A screenshot of the reports table, kept as a build artefact beside the book's.
 SHOT = ROOT / "book" / "_build" / "screenshots" / "datasette_reports.png"
 

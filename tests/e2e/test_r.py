@@ -11,6 +11,7 @@ skips without ``Rscript`` unless ``CI`` is set.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 
@@ -22,7 +23,7 @@ from lbgr.package.tables import read_table
 from lbgr.schema_registry import load_resources, table_schema
 from testroot import ROOT
 
-IN_CI = bool(__import__("os").environ.get("CI"))
+IN_CI = bool(os.environ.get("CI"))
 R_CLASS = {"string": "character", "integer": "integer", "year": "integer", "number": "numeric",
            "boolean": "logical", "date": "Date", "datetime": "character"}
 
