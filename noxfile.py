@@ -8,6 +8,7 @@ with the newest versions `pyproject.toml` allows instead.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nox
@@ -25,7 +26,8 @@ LOCKED_ENVIRONMENTS = {
     "build": [],
     "book": ["book"],
     "lint": ["lint"],
-    "tests": ["test", "book", "lint"],
+    "explore": ["explore"],
+    "tests": ["test", "book", "lint", "explore"],
 }
 LOCK_PYTHON = "3.11"
 LOCK_PLATFORM = "x86_64-unknown-linux-gnu"
@@ -161,6 +163,27 @@ def book(session: nox.Session) -> None:
     """Build the book (book/ -> book/_build/html) from the data package; offline, warnings are errors."""
     _install(session, "book")
     session.run("python", "-m", "lbgr.book", "build", *session.posargs)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """Build the book, then write dist/china-law-based-government-reports-<version>.zip (SQLite, .dta, book, SHA256SUMS).
+
+    Refuses when the versions of pyproject.toml, CITATION.cff, datapackage.json and .zenodo.json
+    disagree or CHANGELOG.md has no entry for the version (lbgr.release.archive)."""
+    _install(session, "book")
+    # A fresh HTML folder (the execution cache is kept): Sphinx stamps an asset's checksum into the
+    # pages only when the asset was already there, so a rebuild over an old folder differs in bytes.
+    shutil.rmtree(Path(__file__).parent / "book" / "_build" / "html", ignore_errors=True)
+    session.run("python", "-m", "lbgr.book", "build")
+    session.run("python", "-m", "lbgr", "release", "--book", "book/_build/html", *session.posargs)
+
+
+@nox.session
+def explore(session: nox.Session) -> None:
+    """Browse the package in Datasette at http://127.0.0.1:8001/package (-- [PACKAGE] [--port N]); Ctrl-C stops it."""
+    _install(session, "explore")
+    session.run("python", "-m", "lbgr", "explore", *session.posargs)
 
 
 @nox.session

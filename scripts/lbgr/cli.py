@@ -1,4 +1,4 @@
-"""Command line: python -m lbgr {build,validate,schemas,add,collect} (nox sessions call these)."""
+"""Command line: python -m lbgr {build,validate,schemas,add,collect,diff,release,sqlite,explore} (nox sessions call these)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,20 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--delay", type=float, default=3.0, help="seconds between two requests to one host (default 3)")
     c.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a response (default 30)")
     c.add_argument("--retries", type=int, default=3, help="tries after the first on timeouts and 5xx answers (default 3)")
+    d = sub.add_parser("diff", help="what changed between two built packages: tables, columns, rows added, removed, changed")
+    d.add_argument("old", type=Path, help="folder of the older package (holds datapackage.json)")
+    d.add_argument("new", type=Path, help="folder of the newer package")
+    d.add_argument("--json", action="store_true", help="print the figures as JSON")
+    d.add_argument("--markdown", action="store_true", help="print them as a CHANGELOG.md section")
+    r = sub.add_parser("release", help="check versions and CHANGELOG, then write dist/<name>-<version>.zip with SHA256SUMS")
+    r.add_argument("--book", type=Path, default=None, help="the built book's HTML folder to include (book/_build/html)")
+    r.add_argument("--dist", type=Path, default=paths.ROOT / "dist", help="folder for the archive (default dist/)")
+    s = sub.add_parser("sqlite", help="write a package as SQLite (package.sqlite) with Datasette metadata (datasette.json)")
+    s.add_argument("package", type=Path, nargs="?", default=paths.ROOT)
+    s.add_argument("--out", type=Path, required=True, help="folder to write package.sqlite and datasette.json into")
+    e = sub.add_parser("explore", help="serve the package's SQLite database with Datasette on 127.0.0.1 (Ctrl-C stops)")
+    e.add_argument("package", type=Path, nargs="?", default=paths.ROOT)
+    e.add_argument("--port", type=int, default=8001)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -78,6 +92,37 @@ def main(argv: list[str] | None = None) -> int:
 
         return run(args.urls, args.raw, listing=args.listing, refresh=args.refresh, delay=args.delay,
                    timeout=args.timeout, retries=args.retries, max_pages=args.max_pages)
+    if args.command == "diff":
+        from lbgr.release.diff import DiffError, diff_packages, format_text
+
+        try:
+            result = diff_packages(args.old, args.new)
+        except DiffError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(result.to_json() if args.json else format_text(result, markdown=args.markdown), end="")
+        return EXIT_OK
+    if args.command == "release":
+        from lbgr.release.archive import ReleaseError, make_release
+
+        try:
+            make_release(paths.ROOT, args.dist, args.book)
+        except ReleaseError as exc:
+            print(f"release refused: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        return EXIT_OK
+    if args.command in ("sqlite", "explore"):
+        from lbgr.release.explore import ExploreError, prepare, serve
+
+        try:
+            if args.command == "sqlite":
+                for p in prepare(args.package, args.out, force=True):
+                    print(p)
+                return EXIT_OK
+            return serve(args.package, args.port)
+        except ExploreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     if args.command == "schemas":
         from lbgr.schema_registry import write_table_schemas
 

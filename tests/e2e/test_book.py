@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,13 +22,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from browser_helpers import IN_CI, chromium_driver, open_page, require_chromium
 from testroot import ROOT
 
 HTML = ROOT / "book" / "_build" / "html"
 SHOTS = ROOT / "book" / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-IN_CI = bool(os.environ.get("CI"))
 
 #: Analysis pages and the tables without which they show a note instead of figures and tables.
 ANALYSES = {
@@ -57,10 +54,7 @@ def _require_book_tools() -> None:
 
 
 def _require_chromium() -> None:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        if IN_CI:
-            pytest.fail("CI: chromium and chromium-driver must be installed (.ci/run installs them with apt-get)")
-        pytest.skip("chromium/chromium-driver not installed (apt-get install chromium chromium-driver)")
+    require_chromium()
 
 
 def _rows(path: Path) -> int:
@@ -134,44 +128,16 @@ def server(built_book):
 @pytest.fixture(scope="session")
 def driver(server, tmp_path_factory):
     _require_chromium()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     from lbgr.book.kit import cjk_font_path
 
-    # Chromium finds Chinese glyphs in the same OFL font the figures use (no system CJK font needed).
-    fonts = tmp_path_factory.mktemp("fonts")
-    (fonts / "fonts").mkdir()
-    (fonts / "fonts" / cjk_font_path().name).symlink_to(cjk_font_path())
-    conf = fonts / "fonts.conf"
-    conf.write_text(
-        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
-        f'  <dir>{fonts / "fonts"}</dir>\n  <cachedir>{fonts / "cache"}</cachedir>\n</fontconfig>\n',
-        encoding="utf-8")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-quic", "--window-size=1280,1000",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    service = Service(executable_path=str(CHROMEDRIVER), env={**os.environ, "FONTCONFIG_FILE": str(conf)})
-    drv = webdriver.Chrome(service=service, options=options)
-    drv.set_page_load_timeout(60)
-    yield drv
-    drv.quit()
+    # Chromium finds Chinese glyphs in the same OFL font the figures use.
+    with chromium_driver(tmp_path_factory.mktemp("chromium"), font=cjk_font_path()) as drv:
+        yield drv
 
 
 def _open(driver, url: str) -> list[dict]:
     """Load ``url``, wait for it, and return the console messages of level SEVERE."""
-    driver.get_log("browser")  # drop what earlier pages left
-    driver.get(url)
-    deadline = time.time() + 30
-    while driver.execute_script("return document.readyState") != "complete" and time.time() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.3)
-    return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    return open_page(driver, url)
 
 
 def test_every_page_loads_without_console_errors(built_book, server, driver):

@@ -24,7 +24,7 @@ from testroot import ROOT
 
 LOCKS = ROOT / "locks"
 #: What each lock file holds, as the noxfile's ``lock`` session makes it.
-LOCK_EXTRAS = {"build": [], "book": ["book"], "tests": ["test", "book", "lint"]}
+LOCK_EXTRAS = {"build": [], "book": ["book"], "explore": ["explore"], "tests": ["test", "book", "lint", "explore"]}
 LOCK_ENV = {**default_environment(), "python_version": "3.11", "python_full_version": "3.11.0",
             "sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "platform_machine": "x86_64",
             "implementation_name": "cpython", "platform_python_implementation": "CPython"}
@@ -90,7 +90,7 @@ def closure_gaps(pins: dict[str, str], roots: list[Requirement]) -> list[str]:
 
 
 def test_every_environment_has_a_lock_file():
-    assert sorted(p.stem for p in LOCKS.glob("*.txt")) == ["book", "build", "lint", "tests"]
+    assert sorted(p.stem for p in LOCKS.glob("*.txt")) == ["book", "build", "explore", "lint", "tests"]
 
 
 @pytest.mark.parametrize("name", sorted(LOCK_EXTRAS))
@@ -110,7 +110,7 @@ def test_lint_lock_holds_the_lint_extra():
 def test_lock_files_agree_with_each_other():
     """A package has one version in every lock (the smaller locks are constrained by tests.txt)."""
     tests = read_lock(LOCKS / "tests.txt")
-    for name in ("build", "book", "lint"):
+    for name in ("build", "book", "explore", "lint"):
         pins = read_lock(LOCKS / f"{name}.txt")
         assert set(pins) <= set(tests), f"{name}.txt pins what tests.txt does not: {set(pins) - set(tests)}"
         assert {k: tests[k] for k in pins} == pins, f"{name}.txt and tests.txt pin different versions"
