@@ -132,7 +132,7 @@ def _verdict_bypassed():
             meta.report_year = 1900
         return meta
 
-    report.classify_document = lambda title, body: None
+    report.classify_document = lambda title, body, rules=None: None
     report.read_metadata = read_metadata_with_year
     try:
         yield

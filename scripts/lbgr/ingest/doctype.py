@@ -19,7 +19,6 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from lbgr import paths
@@ -39,7 +38,6 @@ class DocTypeRule:
     reason: str
 
 
-@lru_cache(maxsize=4)
 def load_rules(codebooks: Path = paths.CODEBOOKS) -> tuple[DocTypeRule, ...]:
     with open(Path(codebooks) / "document_types.csv", encoding="utf-8", newline="") as fh:
         return tuple(DocTypeRule(r["document_class"], r["target"], re.compile(r["pattern"], re.M),

@@ -36,6 +36,12 @@ class Context:
 
         return FurnitureRules.from_rows(self.codebook("furniture"))
 
+    @cached_property
+    def document_type_rules(self):
+        from lbgr.ingest.doctype import load_rules
+
+        return load_rules(self.codebooks_dir)
+
     def __getstate__(self):
         # Worker processes rebuild caches lazily instead of receiving them pickled.
         return {"codebooks_dir": self.codebooks_dir, "reference_dir": self.reference_dir,

@@ -25,9 +25,10 @@ ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4"
 _END_OF_TEXT = tuple("。！？!?”」）)")
 
 
-def classify_document(title: str, body: str) -> str | None:
-    """A reason to reject a text that is not an annual rule-of-law report (lbgr.ingest.doctype), or None."""
-    kind, reason = classify(title, body)
+def classify_document(title: str, body: str, rules=None) -> str | None:
+    """A reason to reject a text that is not an annual rule-of-law report (lbgr.ingest.doctype), or
+    None; ``rules``: those of the build's codebooks folder (by default data/codebooks)."""
+    kind, reason = classify(title, body, rules)
     return None if kind == "rule_of_law_report" else f"not an annual rule-of-law report ({kind}): {reason}"
 
 
@@ -110,7 +111,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         warnings.append(f"removed {len(noise)} watermark, page-number or repeated banner line(s), e.g. '{noise[0][:30]}'")
     damage = mirror_damage(body)
     warnings += damage
-    guard = classify_document(meta.title, body)
+    guard = classify_document(meta.title, body, ctx.document_type_rules)
     if guard is not None:
         raise ReportRejected(guard)
     if meta.report_year is None:

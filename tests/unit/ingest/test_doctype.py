@@ -59,3 +59,29 @@ def test_the_five_corpus_reports_are_accepted(corpus, key):
     doc = corpus[key].doc
     kind, reason = classify_document(doc.meta["title"], doc.body)
     assert kind == "rule_of_law_report", reason
+
+
+def test_the_parse_step_reads_the_document_types_of_its_own_codebooks_folder(tmp_path):
+    """A researcher's edited codebook folder (``build --codebooks``, ``Context(codebooks=…)``) is the
+    one the verdict reads, not data/codebooks."""
+    import csv
+    import shutil
+
+    from lbgr import paths
+    from lbgr.parse.context import Context
+    from lbgr.parse.report import ReportRejected, process_text
+
+    folder = tmp_path / "codebooks"
+    shutil.copytree(paths.CODEBOOKS, folder)
+    with open(folder / "document_types.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows.insert(0, {**rows[0], "document_class": "news_or_other", "target": "title", "pattern": "试行稿",
+                    "min_count": "1", "reason": "a draft marked 试行稿"})
+    with open(folder / "document_types.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    text = "某某县人民政府2023年度法治政府建设情况报告（试行稿）\n" + ROL_BODY + "继续推进法治政府建设。"
+    process_text(text, "a.txt", "0" * 64, Context())  # accepted by the package's own codebook
+    with pytest.raises(ReportRejected, match="试行稿"):
+        process_text(text, "a.txt", "0" * 64, Context(codebooks=folder))
