@@ -189,3 +189,36 @@ def test_versions_agree():
     citation = next(line.split(":", 1)[1].strip() for line in (ROOT / "CITATION.cff").read_text().splitlines()
                     if line.startswith("version:"))
     assert pyproject == lbgr.__version__ == load_yaml("package.yaml")["version"] == citation
+
+
+def test_no_indicator_code_holds_two_kinds_or_two_unit_families_across_the_package():
+    """Issue 19: a code means one thing in every report (its kind and unit family are the codebook's)."""
+    def rows(rel):
+        with open(ROOT / rel, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    family = {r["unit_normalized"]: r["unit_family"] for r in rows("data/codebooks/unit_families.csv")}
+    codebook = {r["indicator_code"]: (r["value_kind"], r["unit_family"]) for r in rows("data/codebooks/indicators.csv")}
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for r in rows("data/tables/report_indicators.csv"):
+        seen.setdefault(r["indicator_code"], set()).add((r["value_kind"], family[r["unit_normalized"]]))
+    assert seen, "report_indicators is empty"
+    assert {code: kinds for code, kinds in seen.items() if kinds != {codebook[code]}} == {}
+
+
+def test_a_failed_plausibility_check_is_a_warning_and_a_flag_never_a_dropped_row(fresh, tmp_path):
+    changed = tmp_path / "changed"
+    shutil.copytree(fresh, changed)
+    path = changed / "data/tables/report_indicators.csv"
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    i = next(k for k, r in enumerate(rows) if r["indicator_code"] == "mediation_success_rate")
+    rows[i]["value"] = rows[i]["value_normalized"] = "130"  # a rate above 100
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    result = validate_package(changed, use_frictionless=False)
+    key = f"{rows[i]['report_id']}/mediation_success_rate"
+    assert any(key in w and "rate_in_0_100" in w for w in result.warnings), result.warnings
+    # The row no longer says what the checks say: the written flags are stale, which is an error.
+    assert any("plausibility_flags differ" in e and key in e for e in result.errors), result.errors
