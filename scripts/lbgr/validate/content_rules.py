@@ -192,9 +192,11 @@ def check_compliance(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) ->
         if n_measures is not None and int(row.n_figures) != n_measures.get(row.report_id, 0):
             bad_figures.append(f"{row.report_id} ({row.n_figures} vs {n_measures.get(row.report_id, 0)})")
         has_span = not pd.isna(row.causes_char_start)
-        if has_span != (row.causes_evidence == "text") or has_span != (row.has_causes is True):
+        is_text = not pd.isna(row.causes_evidence) and row.causes_evidence == "text"
+        stated = not pd.isna(row.has_causes) and bool(row.has_causes)
+        if has_span != is_text or has_span != stated:
             bad_span.append(row.report_id)
-        elif has_span and row.problems_section_id in spans:
+        elif has_span and not pd.isna(row.problems_section_id) and row.problems_section_id in spans:
             a, b = spans[row.problems_section_id]
             if not (a <= int(row.causes_char_start) < int(row.causes_char_end) <= b):
                 bad_span.append(row.report_id)
