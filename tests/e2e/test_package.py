@@ -189,3 +189,69 @@ def test_versions_agree():
     citation = next(line.split(":", 1)[1].strip() for line in (ROOT / "CITATION.cff").read_text().splitlines()
                     if line.startswith("version:"))
     assert pyproject == lbgr.__version__ == load_yaml("package.yaml")["version"] == citation
+
+
+def test_no_indicator_code_holds_two_kinds_or_two_unit_families_across_the_package():
+    """Issue 19: a code means one thing in every report (its kind and unit family are the codebook's)."""
+    def rows(rel):
+        with open(ROOT / rel, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    family = {r["unit_normalized"]: r["unit_family"] for r in rows("data/codebooks/unit_families.csv")}
+    codebook = {r["indicator_code"]: (r["value_kind"], r["unit_family"]) for r in rows("data/codebooks/indicators.csv")}
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for r in rows("data/tables/report_indicators.csv"):
+        seen.setdefault(r["indicator_code"], set()).add((r["value_kind"], family[r["unit_normalized"]]))
+    assert seen, "report_indicators is empty"
+    assert {code: kinds for code, kinds in seen.items() if kinds != {codebook[code]}} == {}
+
+
+def test_a_failed_plausibility_check_is_a_warning_and_a_flag_never_a_dropped_row(fresh, tmp_path):
+    changed = tmp_path / "changed"
+    shutil.copytree(fresh, changed)
+    path = changed / "data/tables/report_indicators.csv"
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    i = next(k for k, r in enumerate(rows) if r["indicator_code"] == "mediation_success_rate")
+    rows[i]["value"] = rows[i]["value_normalized"] = "130"  # a rate above 100
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    result = validate_package(changed, use_frictionless=False)
+    key = f"{rows[i]['report_id']}/mediation_success_rate"
+    assert any(key in w and "rate_in_0_100" in w for w in result.warnings), result.warnings
+    # The row no longer says what the checks say: the written flags are stale, which is an error.
+    assert any("plausibility_flags differ" in e and key in e for e in result.errors), result.errors
+
+
+def test_the_examples_of_issue_19_come_out_right_or_flagged():
+    """The review of 峄城区 2020 and 通州区 2023 (issue 19): each example is right, or flagged."""
+    def rows(rel):
+        with open(ROOT / rel, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    ri = {(r["report_id"], r["indicator_code"]): r for r in rows("data/tables/report_indicators.csv")}
+    measures = {r["measure_id"]: r for r in rows("data/tables/measures.csv")}
+    yicheng, tongzhou = "370404-2020", "320612-2023"
+    # Retained after a clean-up is not the clean-up total: its own code; the total keeps its own.
+    assert ri[(yicheng, "normdoc_retained")]["value"] == "21" and (yicheng, "normdoc_cleanup") not in ri
+    assert ri[(tongzhou, "normdoc_cleanup")]["value"] == "78"
+    # A sub-count of two bodies is not the district's mediation caseload: uncoded, with the reason.
+    sub = next(m for m in measures.values() if m["report_id"] == yicheng and m["surface"] == "920起")
+    assert sub["indicator_code"] == "" and sub["indicator_note"].startswith("mediation_cases: narrower scope")
+    cases, success = ri.get((yicheng, "mediation_cases")), ri[(yicheng, "mediation_success")]
+    assert cases is None or "mediation_success_le_cases" in success["plausibility_flags"]
+    # A rate and a count are two codes.
+    assert ri[(yicheng, "npc_cppcc_reply_rate")]["unit_normalized"] == "%"
+    assert ri[(tongzhou, "npc_cppcc_proposals")]["unit_normalized"] == "件" and (yicheng, "npc_cppcc_proposals") not in ri
+    # The figure whose sentence names the indicator; study sessions apart from meetings and instructions.
+    assert ri[(yicheng, "pufa_activities")]["value"] == "160"
+    assert (ri[(yicheng, "leader_study")]["value"], ri[(yicheng, "leader_meetings")]["value"],
+            ri[(yicheng, "leader_instructions")]["value"]) == ("26", "20", "18")
+    # The core indicator the review found missing.
+    assert ri[(yicheng, "normdoc_reviewed")]["value"] == "11"
+    # Compliance: a heading that names causes is not causes stated; figures are the measures rows.
+    compliance = {r["report_id"]: r for r in rows("data/tables/compliance.csv")}
+    assert (compliance[tongzhou]["has_causes"], compliance[tongzhou]["causes_evidence"]) == ("false", "heading_only")
+    for rid, row in compliance.items():
+        assert int(row["n_figures"]) == sum(m["report_id"] == rid for m in measures.values())

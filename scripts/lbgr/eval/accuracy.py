@@ -7,8 +7,14 @@ agree, their ``unit_normalized`` are equal and their spans overlap (one-to-one).
 
 - precision = matched / extracted, recall = matched / gold, over non-borderline gold rows;
   extracted measures that overlap a borderline gold row count on neither side.
-- indicator agreement = share of matched pairs with a gold ``indicator_code`` whose extracted
-  code is the same.
+- indicator coverage = share of matched pairs with a gold ``indicator_code`` whose extracted
+  code is that code (``indicator_agreement``, its older name, is the same figure);
+- indicator correctness = share of matched pairs with an extracted code whose gold row has that
+  code (a code given where the gold has another or none is wrong).
+
+The gold was coded with the codes of DOMAIN.md §5; a sibling code split off one of them
+(``sibling_of`` in the codebook: a rate beside a count, documents retained beside documents
+cleaned up) counts as the code it was split from.
 
 Run ``python -m lbgr.eval.accuracy`` to print the figures and the disagreements.
 """
@@ -36,6 +42,8 @@ class Accuracy:
     n_matched: int = 0
     n_coded: int = 0
     n_code_agree: int = 0
+    n_given: int = 0  # matched pairs with an extracted code
+    n_given_right: int = 0
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
     code_disagreements: list[str] = field(default_factory=list)
@@ -53,10 +61,26 @@ class Accuracy:
     def indicator_agreement(self) -> float:
         return self.n_code_agree / self.n_coded if self.n_coded else 1.0
 
+    @property
+    def indicator_coverage(self) -> float:
+        return self.indicator_agreement
+
+    @property
+    def indicator_correctness(self) -> float:
+        return self.n_given_right / self.n_given if self.n_given else 1.0
+
     def figures(self) -> dict[str, float]:
         return {"precision": self.precision, "recall": self.recall, "indicator_agreement": self.indicator_agreement,
+                "indicator_coverage": self.indicator_coverage, "indicator_correctness": self.indicator_correctness,
                 "n_gold": self.n_gold, "n_extracted": self.n_extracted, "n_matched": self.n_matched,
-                "n_coded": self.n_coded}
+                "n_coded": self.n_coded, "n_code_agree": self.n_code_agree, "n_given": self.n_given,
+                "n_given_right": self.n_given_right}
+
+
+def code_as_gold(ctx: Context) -> dict[str, str]:
+    """indicator_code → the code the gold uses for it: its ``sibling_of`` when it has one, else itself."""
+    return {r["indicator_code"]: (r.get("sibling_of") or "").strip() or r["indicator_code"]
+            for r in ctx.codebook("indicators")}
 
 
 def gold_files(gold_dir: Path = GOLD_DIR) -> list[Path]:
@@ -97,6 +121,7 @@ def evaluate(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW, ctx: Context 
              split: str | None = None) -> Accuracy:
     """Score the extractor against the gold; ``split`` restricts it to `development` or `held_out` files."""
     ctx = ctx or Context()
+    as_gold = code_as_gold(ctx)
     acc = Accuracy()
     by_file: dict[str, list[dict]] = {}
     split_of = splits(gold_dir)
@@ -142,12 +167,18 @@ def evaluate(gold_dir: Path = GOLD_DIR, raw_dir: Path = paths.RAW, ctx: Context 
                 continue
             acc.n_extracted += 1
             acc.n_matched += 1
+            got = as_gold.get(m["indicator_code"] or "", m["indicator_code"] or "")
             if g["indicator_code"]:
                 acc.n_coded += 1
-                if (m["indicator_code"] or "") == g["indicator_code"]:
+                if got == g["indicator_code"]:
                     acc.n_code_agree += 1
-                else:
-                    acc.code_disagreements.append(f"{where}: gold {g['indicator_code']}, extracted {m['indicator_code']}")
+            if got:
+                acc.n_given += 1
+                acc.n_given_right += got == g["indicator_code"]
+            if got != g["indicator_code"]:
+                note = f" ({m['indicator_note']})" if m.get("indicator_note") else ""
+                acc.code_disagreements.append(f"{where}: gold {g['indicator_code'] or '-'}, extracted "
+                                              f"{m['indicator_code'] or '-'}{note}")
         for k, (_gs, _ge, g) in enumerate(gold):
             if g["is_borderline"] != "true":
                 acc.n_gold += 1
@@ -173,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {split or 'all gold reports'}:")
         print(f"    precision            {f['precision']:.3f}  ({part.n_matched} of {part.n_extracted} extracted)")
         print(f"    recall               {f['recall']:.3f}  ({part.n_matched} of {part.n_gold} gold, borderline excluded)")
-        print(f"    indicator agreement  {f['indicator_agreement']:.3f}  ({part.n_code_agree} of {part.n_coded} coded gold mentions)")
+        print(f"    indicator coverage   {f['indicator_coverage']:.3f}  ({part.n_code_agree} of {part.n_coded} coded gold mentions carry their code)")
+        print(f"    indicator correct    {f['indicator_correctness']:.3f}  ({part.n_given_right} of {part.n_given} codes given are right)")
     acc = evaluate(ctx=ctx)
     for title, items in (("false positives", acc.false_positives), ("false negatives", acc.false_negatives),
                          ("indicator disagreements", acc.code_disagreements), ("gold problems", acc.problems)):

@@ -20,7 +20,13 @@ extracted offset is mapped back through that alignment. Then:
   breaks removed) and whose opening bracket is within ``_TITLE_SLACK`` characters of it;
 - a **figure** matches a gold figure when their spans overlap and their normalised value,
   scale and normalised unit agree (one to one); extracted figures that overlap a borderline
-  gold row count on neither side, as in ``lbgr.eval.accuracy``.
+  gold row count on neither side, as in ``lbgr.eval.accuracy``;
+- **indicator codes** (where the gold folder has ``indicators.csv``: one row per gold figure, with
+  the code of DOMAIN.md §5 the sentence states, or none): coverage is the share of non-borderline
+  gold figures with a code whose extracted figure carries it (a figure not extracted misses its
+  code too); correctness is the share of matched figures given a code whose gold row has that
+  code. A sibling code counts as the code it was split from (``sibling_of``, as in
+  ``lbgr.eval.accuracy``).
 
 ``python -m lbgr.eval.gold_devset [DEVSET_FOLDER] [--record PATH]`` prints the figures and every miss
 and extra by file; ``--record`` also writes the figures (numbers and file names only, no excerpt
@@ -115,7 +121,7 @@ class Extracted:
     reasons: list[str]
     headings: list[dict] = field(default_factory=list)  # level, marker, start, part_type
     titles: list[dict] = field(default_factory=list)  # start, title
-    measures: list[dict] = field(default_factory=list)  # start, end, surface, value_normalized, scale, unit_normalized
+    measures: list[dict] = field(default_factory=list)  # start, end, surface, value_normalized, scale, unit_normalized, code
 
 
 @contextlib.contextmanager
@@ -169,7 +175,7 @@ def run_pipeline(path: Path, ctx, bypass_verdict: bool = False) -> Extracted:
     for m in outcome.stage_rows.get("measures", []):
         out.measures.append({"start": where[m["char_start"]], "end": where[m["char_end"]], "surface": m["surface"],
                              "value_normalized": m["value_normalized"], "scale": m["scale"] or "",
-                             "unit_normalized": m["unit_normalized"] or ""})
+                             "unit_normalized": m["unit_normalized"] or "", "indicator_code": m["indicator_code"] or ""})
     return out
 
 
@@ -195,6 +201,27 @@ class Score:
 
 
 @dataclass
+class CodeScore:
+    n_coded_gold: int = 0  # non-borderline gold figures with a code
+    n_carried: int = 0  # of those, extracted with that code
+    n_given: int = 0  # matched figures given a code
+    n_given_right: int = 0
+
+    @property
+    def coverage(self) -> float:
+        return self.n_carried / self.n_coded_gold if self.n_coded_gold else 1.0
+
+    @property
+    def correctness(self) -> float:
+        return self.n_given_right / self.n_given if self.n_given else 1.0
+
+    def figures(self) -> dict:
+        return {"coverage": round(self.coverage, 4), "correctness": round(self.correctness, 4),
+                "n_coded_gold": self.n_coded_gold, "n_carried": self.n_carried, "n_given": self.n_given,
+                "n_given_right": self.n_given_right}
+
+
+@dataclass
 class DevsetAccuracy:
     headings: dict[int, Score] = field(default_factory=lambda: {1: Score(), 2: Score()})
     n_part_matched: int = 0
@@ -202,6 +229,7 @@ class DevsetAccuracy:
     n_part_gold: int = 0
     citations: Score = field(default_factory=Score)
     measures: Score = field(default_factory=Score)
+    indicators: CodeScore | None = None  # None when the gold folder has no indicators.csv
     rejected: dict[str, str] = field(default_factory=dict)
     missing_files: list[str] = field(default_factory=list)
     # file -> list of (kind, description): descriptions hold markers, part types and offsets only
@@ -229,6 +257,7 @@ class DevsetAccuracy:
                            "n_gold": self.n_part_gold},
             "citations": self.citations.figures(),
             "measures": self.measures.figures(),
+            **({"indicators": self.indicators.figures()} if self.indicators is not None else {}),
         }
 
 
@@ -300,10 +329,15 @@ def _score_citations(acc: DevsetAccuracy, file: str, gold: list[dict], got: list
             acc.note(file, "title extra", f"@{x['start']} 《{x['title'][:40]}》")
 
 
-def _score_measures(acc: DevsetAccuracy, file: str, gold: list[dict], got: list[dict]) -> None:
+def _score_measures(acc: DevsetAccuracy, file: str, gold: list[dict], got: list[dict],
+                    codes: dict[tuple[str, str], str] | None = None, as_gold: dict[str, str] | None = None) -> None:
+    """Figures, and with ``codes`` ((char_start, surface) → gold code) the indicator codes;
+    ``as_gold`` maps an extracted code to the code the gold uses for it."""
     spans = [(int(g["char_start"]), int(g["char_start"]) + len(g["surface"]), g) for g in gold]
     used: set[int] = set()
+    carried: set[int] = set()
     score = acc.measures
+    as_gold = as_gold or {}
     for x in got:
         s, e = x["start"], max(x["end"], x["start"] + 1)
         hit = None
@@ -326,10 +360,26 @@ def _score_measures(acc: DevsetAccuracy, file: str, gold: list[dict], got: list[
             continue
         score.n_extracted += 1
         score.n_matched += 1
+        if codes is not None and acc.indicators is not None:
+            g = spans[hit][2]
+            want = codes.get((g["char_start"], g["surface"]), "")
+            code = x.get("indicator_code", "")
+            given = as_gold.get(code, code)
+            if given:
+                acc.indicators.n_given += 1
+                acc.indicators.n_given_right += given == want
+            if want and given == want:
+                carried.add(hit)
+            elif given != want:
+                acc.note(file, "code differs", f"@{g['char_start']} {g['surface']}: gold {want or '-'}, "
+                                               f"extracted {code or '-'}")
     for k, (gs, _ge, g) in enumerate(spans):
         if g["is_borderline"] == "true":
             continue
         score.n_gold += 1
+        if codes is not None and acc.indicators is not None and codes.get((g["char_start"], g["surface"])):
+            acc.indicators.n_coded_gold += 1
+            acc.indicators.n_carried += k in carried
         if k not in used:
             acc.note(file, "figure missed", f"@{gs} {g['surface']} ({g['value_normalized']} {g['unit_normalized']})")
 
@@ -345,6 +395,15 @@ def evaluate(devset: Path = DEFAULT_DEVSET, gold_dir: Path = GOLD_DIR, ctx=None,
     for kind in by_file:
         for row in _rows(f"{kind}.csv", gold_dir):
             by_file[kind].setdefault(row["file"], []).append(row)
+    codes: dict[str, dict[tuple[str, str], str]] | None = None
+    coded = _rows("indicators.csv", gold_dir)
+    if coded:
+        acc.indicators = CodeScore()
+        codes = {}
+        for row in coded:
+            codes.setdefault(row["file"], {})[(row["char_start"], row["surface"])] = row["indicator_code"]
+    as_gold = {r["indicator_code"]: (r.get("sibling_of") or "").strip() or r["indicator_code"]
+               for r in ctx.codebook("indicators")}
     for file in files or gold_files(gold_dir):
         path = Path(devset) / file
         if not path.exists():
@@ -355,7 +414,8 @@ def evaluate(devset: Path = DEFAULT_DEVSET, gold_dir: Path = GOLD_DIR, ctx=None,
             acc.rejected[file] = "; ".join(got.reasons)
         _score_headings(acc, file, by_file["headings"].get(file, []), got.headings)
         _score_citations(acc, file, by_file["citations"].get(file, []), got.titles)
-        _score_measures(acc, file, by_file["measures"].get(file, []), got.measures)
+        _score_measures(acc, file, by_file["measures"].get(file, []), got.measures,
+                        None if codes is None else codes.get(file, {}), as_gold)
     return acc
 
 
@@ -408,6 +468,10 @@ def print_figures(acc: DevsetAccuracy) -> None:
     for name, s in (("cited titles", acc.citations), ("figures", acc.measures)):
         print(f"  {name:<12}  recall {s.recall:.3f} ({s.n_matched}/{s.n_gold})"
               f"  precision {s.precision:.3f} ({s.n_matched}/{s.n_extracted})")
+    if acc.indicators is not None:
+        c = acc.indicators
+        print(f"  indicator codes  coverage {c.coverage:.3f} ({c.n_carried}/{c.n_coded_gold} coded gold figures)"
+              f"  correct {c.correctness:.3f} ({c.n_given_right}/{c.n_given} codes given)")
 
 
 def print_report(acc: DevsetAccuracy, content: DevsetAccuracy, n_files: int) -> None:

@@ -6,15 +6,19 @@ Everything here is read off the level-1 parts that the spine has already typed (
 
 - which of the elements E1–E5 has a part of its own, and which part (ordinal and section);
 - whether problems and plans share one part (存在问题及下一步工作重点);
-- whether causes are stated: 原因 in the heading of the problems part, else in its text;
+- whether causes are stated: a statement of causes (究其原因, 原因在于, 根源在于 …) in the text of
+  the problems part, its headings left out; a heading that only names 原因 (存在不足和原因) is
+  recorded as ``heading_only`` and does not count. The matched words are kept as the evidence
+  span (``causes_char_start``, ``causes_char_end``);
 - how many problems are enumerated: the problems part's first run of sub-headings or
   enumerated items (一是, 二是 …), else the ``enumerated_item`` pattern counted in its text. In a
   part that merges problems with plans, problems come first, so only the first run counts and
   the problems end with the paragraph that holds its last item;
 - the share of body characters spent on problems (the problems part from its marker, or the
   problems portion of a merged part);
-- figures per 1,000 characters (``count_figures``: digit runs, dates and document numbers left
-  out; a deliberately simple measure of data-richness, 明天 2017's 数据);
+- figures per 1,000 characters: the figures of the ``measures`` table (``lbgr.extract.measures.
+  count_figures``, the same number grammar, so years, dates, hotlines, slogans and ordinals are
+  left out and figures in Chinese numerals count); a measure of data-richness, 明天 2017's 数据;
 - timeliness: ``published_on_time`` as the reports table has it, and the days from the end of
   the reported year (31 December) to the publication date.
 """
@@ -26,6 +30,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lbgr.extract.measures import count_figures
 from lbgr.parse.context import Context
 from lbgr.parse.model import ReportDoc, Section
 
@@ -41,9 +46,8 @@ def _spans(regex: re.Pattern, text: str) -> list[tuple[int, int]]:
 @dataclass(frozen=True)
 class ComplianceRules:
     causes: list[re.Pattern]
+    causes_heading: list[re.Pattern]
     enumerated_item: list[re.Pattern]
-    figure_token: re.Pattern
-    figure_exclusions: list[re.Pattern]
 
     @classmethod
     def from_context(cls, ctx: Context) -> ComplianceRules:
@@ -55,19 +59,24 @@ def _rules(ctx: Context) -> ComplianceRules:
     by_code: dict[str, list[re.Pattern]] = {}
     for r in ctx.codebook("compliance_rules"):
         by_code.setdefault(r["rule_code"], []).append(re.compile(r["pattern"], re.M))
-    return ComplianceRules(by_code.get("causes", []), by_code.get("enumerated_item", []),
-                           by_code["figure_token"][0], by_code.get("figure_exclusion", []))
+    return ComplianceRules(by_code.get("causes", []), by_code.get("causes_heading", []),
+                           by_code.get("enumerated_item", []))
 
 
-def count_figures(text: str, rules: ComplianceRules) -> int:
-    """Digit runs (``\\d+`` with inner ``.``/``,``: 1.25, 14,415) that are not excluded.
-
-    An exclusion pattern that matches exactly a token's span removes it: years, months and days
-    (2023年, 2月), document numbers (〔2023〕), numbered headings ((1), 1.). Chinese numerals are
-    not counted.
-    """
-    excluded = {span for p in rules.figure_exclusions for span in _spans(p, text)}
-    return sum(1 for span in _spans(rules.figure_token, text) if span not in excluded)
+def causes_span(doc: ReportDoc, start: int, end: int, rules: ComplianceRules) -> tuple[int, int] | None:
+    """The first statement of causes in ``doc.body[start:end]`` outside headings of their own line
+    (a run-in heading is part of its sentence), as (char_start, char_end) in the body."""
+    text = list(doc.body[start:end])
+    for s in doc.sections:
+        if s.level >= 1 and not s.is_run_in and start <= s.heading_char_start < end:
+            for i in range(s.heading_char_start - start, min(s.heading_char_end, end) - start):
+                text[i] = "\n"  # a heading is masked, not removed: offsets stay those of the body
+    masked = "".join(text)
+    hits = [m.span() for p in rules.causes for m in p.finditer(masked)]
+    if not hits:
+        return None
+    a, b = min(hits)
+    return start + a, start + b
 
 
 def _children(doc: ReportDoc, part: Section) -> list[Section]:
@@ -114,12 +123,14 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
     body = doc.body
     if problem_parts:
         spans = [problems_span(doc, s, s in merged_parts) for s in problem_parts]
-        if any(p.search(s.heading) for s in problem_parts for p in rules.causes):
-            has_causes, evidence = True, "heading"
-        elif any(p.search(body[a:b]) for a, b, _ in spans for p in rules.causes):
-            has_causes, evidence = True, "text"
+        found = [span for a, b, _ in spans if (span := causes_span(doc, a, b, rules)) is not None]
+        if found:
+            has_causes, evidence, where = True, "text", min(found)
+        elif any(p.search(s.heading) for s in problem_parts for p in rules.causes_heading):
+            has_causes, evidence, where = False, "heading_only", None
         else:
-            has_causes, evidence = False, "none"
+            has_causes, evidence, where = False, "none", None
+        row["causes_char_start"], row["causes_char_end"] = where if where else (None, None)
         n_problems = 0
         for a, b, items in spans:
             if items:
@@ -131,9 +142,10 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
         row["n_problems"] = n_problems
         row["problems_char_share"] = sum(b - a for a, b, _ in spans) / len(body) if body else None
     else:
-        row.update({"has_causes": None, "causes_evidence": None, "n_problems": None, "problems_char_share": None})
+        row.update({"has_causes": None, "causes_evidence": None, "causes_char_start": None, "causes_char_end": None,
+                    "n_problems": None, "problems_char_share": None})
 
-    n_figures = count_figures(body, rules)
+    n_figures = count_figures(doc)
     row["n_figures"] = n_figures
     row["figures_per_1000_chars"] = round(n_figures * 1000 / len(body), 3) if body else None
 

@@ -232,6 +232,21 @@ def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: s
     return lead[-_MAX_SUBJECT:]
 
 
+def _cut_off(para_start: int, q: Quantity, body_end: int) -> bool:
+    """Whether the text is cut off right after the figure and its unit may be incomplete (压减至3个…
+    of 个工作日); a complete one (5类, 2.4万余件) keeps the figure."""
+    return para_start + q.end >= body_end and (not q.unit or q.unit in OPEN_UNITS)
+
+
+def count_figures(doc: ReportDoc) -> int:
+    """How many rows ``measure_rows`` makes for ``doc``: the figures of its paragraphs, by the same
+    number grammar and the same rule for a text cut off after a figure (compliance's
+    ``n_figures``, so that it and the ``measures`` table agree)."""
+    body_end = len(doc.body)
+    return sum(not _cut_off(para.char_start, q, body_end)
+               for para in doc.paragraphs or [] for q in find_quantities(para.text))
+
+
 def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     rows: list[dict] = []
     report_id = doc.report_id
@@ -254,9 +269,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
             k, last = 0, len(starts) - 1
             for q in sentence.quantities:
                 q_start, q_end = q.start, q.end
-                if para_start + q_end >= body_end and (not q.unit or q.unit in OPEN_UNITS):
-                    # The text is cut off right after it and its unit may be incomplete (压减至3个…
-                    # of 个工作日); a complete one (5类, 2.4万余件) keeps the figure.
+                if _cut_off(para_start, q, body_end):
                     continue
                 # The clause whose span, its delimiter included, holds the figure's start (else the
                 # last): figures come in text order, so it is this one or a later one.
@@ -268,7 +281,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                 subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start,
                                      has_quotes)
                 prev_end_in_clause[k] = q_end
-                code = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
+                coding = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
                                q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start)
                 start, end = para_start + q_start, para_start + q_end
                 if start < last_start:
@@ -291,7 +304,8 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     "qualifier": q.qualifier,
                     "value_kind": q.value_kind,
                     "subject": subject,
-                    "indicator_code": code,
+                    "indicator_code": coding.code,
+                    "indicator_note": coding.note,
                     "sentence": sentence_text,
                 })
     if not in_order:  # ids follow document order

@@ -1,4 +1,4 @@
-"""Validate a built package in two layers (STYLE.md, "two layers of checks").
+"""Validate a built package in three layers (STYLE.md, "two layers of checks", and PUDL's data checks).
 
 1. The contract, by frictionless (``contract``): the descriptor, and every file's bytes and hash.
    ``full=True`` adds stock frictionless over every row (``nox -s validate`` does it).
@@ -7,6 +7,10 @@
    sorted by report_id (``reader``), so memory is bounded by a group, not by the package; then
    what spans groups over whole columns: unique and foreign keys (``keys``) and the shared-term
    counts of policy_terms.
+3. Plausibility (``plausibility_rules``): the checks of ``data/codebooks/plausibility_checks.csv``
+   over ``report_indicators`` (a part not above its whole, rates in [0, 100], one kind of value
+   and unit family per code). Failures are warnings, never errors, and the rows carry them in
+   ``plausibility_flags``.
 """
 
 from __future__ import annotations
@@ -25,14 +29,14 @@ from lbgr import paths
 from lbgr.package.descriptor import parquet_path
 from lbgr.package.tables import read_table
 from lbgr.schema_registry import load_resources, table_schema
-from lbgr.validate import content_rules, core_rules, measure_rules
+from lbgr.validate import content_rules, core_rules, measure_rules, plausibility_rules
 from lbgr.validate.contract import check_contract
 from lbgr.validate.keys import check_keys
 from lbgr.validate.reader import NotSorted, SortedRows, csv_rows, parquet_rows
 from lbgr.validate.schemas import dataframe_schema
 
-# Content rules on the tables of a group of reports: ``rule(tables, bodies) -> [error]``.
-RULES = [content_rules.check, measure_rules.check]
+# Content rules on the tables of a group of reports: ``rule(tables, bodies) -> [error]`` or ``(errors, warnings)``.
+RULES = [content_rules.check, measure_rules.check, plausibility_rules.check]
 REPORTS_PER_GROUP = 250
 
 
@@ -84,7 +88,9 @@ def check_group(tables: dict[str, pd.DataFrame], bodies: dict[str, str], own: li
     errors_core, warnings = _guarded(core_rules.core, tables, bodies)
     errors += errors_core
     for rule in RULES:
-        errors += _guarded(rule, tables, bodies)[0]
+        rule_errors, rule_warnings = _guarded(rule, tables, bodies)
+        errors += rule_errors
+        warnings += rule_warnings
     return errors, warnings
 
 

@@ -164,7 +164,12 @@ def check_compliance(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) ->
     if sections is not None:
         level1 = sections[sections.level == 1]
         parts = dict(zip(level1.section_id.tolist(), level1.ordinal.tolist()))
-    bad_parts, bad_time, bad_causes = [], [], []
+    bad_parts, bad_time, bad_causes, bad_figures, bad_span = [], [], [], [], []
+    measures = tables.get("measures")
+    n_measures = measures.groupby("report_id").size().to_dict() if measures is not None else None
+    spans = {}
+    if sections is not None:
+        spans = dict(zip(sections.section_id.tolist(), zip(sections.char_start.tolist(), sections.char_end.tolist())))
     for row in df.astype(object).itertuples(index=False):
         for name in ("achievements", "problems", "responsibility", "plans", "other_matters"):
             sid, ordinal = getattr(row, f"{name}_section_id"), getattr(row, f"{name}_part_ordinal")
@@ -184,9 +189,22 @@ def check_compliance(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) ->
                 bad_time.append(row.report_id)
         if pd.isna(row.has_causes) != (not bool(row.has_problems_part)):
             bad_causes.append(row.report_id)
+        if n_measures is not None and int(row.n_figures) != n_measures.get(row.report_id, 0):
+            bad_figures.append(f"{row.report_id} ({row.n_figures} vs {n_measures.get(row.report_id, 0)})")
+        has_span = not pd.isna(row.causes_char_start)
+        is_text = not pd.isna(row.causes_evidence) and row.causes_evidence == "text"
+        stated = not pd.isna(row.has_causes) and bool(row.has_causes)
+        if has_span != is_text or has_span != stated:
+            bad_span.append(row.report_id)
+        elif has_span and not pd.isna(row.problems_section_id) and row.problems_section_id in spans:
+            a, b = spans[row.problems_section_id]
+            if not (a <= int(row.causes_char_start) < int(row.causes_char_end) <= b):
+                bad_span.append(row.report_id)
     errors += _listed(bad_parts, "compliance: element part does not match a level-1 section with that ordinal")
     errors += _listed(bad_time, "compliance: published_on_time or days_after_year_end disagree with reports")
     errors += _listed(bad_causes, "compliance: has_causes must be empty exactly when there is no problems part")
+    errors += _listed(bad_figures, "compliance: n_figures differs from the report's rows in measures")
+    errors += _listed(bad_span, "compliance: the causes evidence span is missing, stray or outside the problems part")
     return errors
 
 

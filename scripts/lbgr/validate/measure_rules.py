@@ -44,6 +44,11 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
     indicators = tables.get("indicators")
     report_indicators = tables.get("report_indicators")
     codes = set(indicators.indicator_code.dropna().astype(str)) if indicators is not None else None
+    kind_of: dict[str, str] = {}
+    units_of: dict[str, set[str]] = {}
+    if indicators is not None and "value_kind" in indicators:
+        kind_of = dict(zip(indicators.indicator_code.astype(str), indicators.value_kind.map(_s)))
+        units_of = {c: set(_s(u).split()) for c, u in zip(indicators.indicator_code.astype(str), indicators.units_allowed)}
 
     if indicators is not None:
         bad = []
@@ -58,10 +63,11 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
         errors += _report(bad, "indicators: patterns that are not valid regular expressions")
 
     if measures is not None and not measures.empty:
-        grounded, spans, pct, consistent, unknown, coded_change = [], [], [], [], [], []
+        grounded, spans, pct, consistent, unknown, coded_change, off_meaning, noted = [], [], [], [], [], [], [], []
         cols = {c: measures[c].tolist() for c in ("measure_id", "report_id", "char_start", "char_end", "surface",
                                                    "value_normalized", "value_kind", "sentence", "value", "unit",
-                                                   "scale", "indicator_code")}
+                                                   "scale", "indicator_code", "unit_normalized",
+                                                   "indicator_note")}
         for i, mid in enumerate(cols["measure_id"]):
             body = bodies.get(_s(cols["report_id"][i]))
             start, end = int(cols["char_start"][i]), int(cols["char_end"][i])
@@ -90,12 +96,18 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
                 unknown.append(f"{mid} ({code})")
             if code and kind == "change":
                 coded_change.append(mid)
+            if code in kind_of and (kind != kind_of[code] or _s(cols["unit_normalized"][i]) not in units_of[code]):
+                off_meaning.append(f"{mid} ({code}: {kind} {_s(cols['unit_normalized'][i])})")
+            if code and _s(cols["indicator_note"][i]):
+                noted.append(mid)
         errors += _report(spans, "measures: char_start is not before char_end")
         errors += _report(grounded, "measures: surface differs from the body text at [char_start, char_end)")
         errors += _report(pct, "measures: percentage level outside [0, 100] with no ratio stated in the sentence")
         errors += _report(consistent, "measures: value_normalized is not value × scale")
         errors += _report(unknown, "measures: indicator_code not in the codebook")
         errors += _report(coded_change, "measures: a change carries an indicator code (indicators are levels)")
+        errors += _report(off_meaning, "measures: a coded figure is not of its indicator's value_kind and units_allowed")
+        errors += _report(noted, "measures: a coded figure has an indicator_note (the note is for uncoded figures)")
 
         paragraphs = tables.get("paragraphs")
         if paragraphs is not None and not paragraphs.empty:
@@ -113,8 +125,9 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
         if measures is not None and not measures.empty:
             by_id = dict(zip(measures.measure_id.tolist(), zip(*(measures[f].tolist() for f in fields))))
             n_coded = measures.groupby(["report_id", "indicator_code"]).size().to_dict()
-        missing, mismatch, unknown, counts = [], [], [], []
-        ri = {f: report_indicators[f].tolist() for f in (*fields, "measure_id", "n_candidates")}
+        missing, mismatch, unknown, counts, choice = [], [], [], [], []
+        ri = {f: report_indicators[f].tolist() for f in (*fields, "measure_id", "n_candidates",
+                                                          "n_candidates_disagreeing", "choice_rule")}
         for i in range(len(report_indicators)):
             rid, code, mid = ri["report_id"][i], ri["indicator_code"][i], _s(ri["measure_id"][i])
             key = f"{rid}/{code}"
@@ -128,10 +141,14 @@ def check(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) -> list[str]:
                     and math.isclose(_num(m[-1]) or 0, _num(ri["value_normalized"][i]) or 0, rel_tol=1e-9))
             if not same:
                 mismatch.append(f"{key} → {mid}")
-            if n_coded.get((rid, code)) != int(ri["n_candidates"][i]):
+            n = int(ri["n_candidates"][i])
+            if n_coded.get((rid, code)) != n:
                 counts.append(key)
+            if (n == 1) != (_s(ri["choice_rule"][i]) == "only_candidate") or not 0 <= int(ri["n_candidates_disagreeing"][i]) < n:
+                choice.append(key)
         errors += _report(unknown, "report_indicators: indicator_code not in the codebook")
         errors += _report(missing, "report_indicators: rows that point to no measure")
         errors += _report(mismatch, "report_indicators: rows that differ from the measure they point to")
         errors += _report(counts, "report_indicators: n_candidates differs from the coded measures of the report")
+        errors += _report(choice, "report_indicators: choice_rule or n_candidates_disagreeing disagrees with n_candidates")
     return errors

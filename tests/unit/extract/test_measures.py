@@ -65,29 +65,37 @@ def test_rows_carry_ids_offsets_and_the_sentence(ctx):
     ("共接待群众法律咨询1.2万余人次,办理法律援助案件5900件。",
      {"1.2万余人次": "legal_consultations", "5900件": "legal_aid_cases"}),
     ("全年认真办理人大代表建议212件、政协委员提案278件,办复率、满意率均达100%。",
-     {"212件": "npc_cppcc_proposals", "278件": "npc_cppcc_proposals", "100%": "npc_cppcc_proposals"}),
+     {"212件": "npc_cppcc_proposals", "278件": "npc_cppcc_proposals", "100%": "npc_cppcc_reply_rate"}),
     ("一年来办结行政处罚案件828件,实施柔性执法682件,占比82.4%。",
-     {"828件": "penalty_cases", "682件": "lenient_enforcement", "82.4%": "lenient_enforcement"}),
+     {"828件": "penalty_cases", "682件": "lenient_enforcement", "82.4%": "lenient_enforcement_share"}),
     ("共办理“免罚轻罚”案件1824件,涉及金额约8567万元。",
-     {"1824件": "lenient_enforcement", "约8567万元": "lenient_enforcement"}),
+     {"1824件": "lenient_enforcement", "约8567万元": "lenient_enforcement_amount"}),
     ("对市本级25件规范性文件进行合法性审查。备案审查县市区政府规范性文件81件。",
      {"25件": "normdoc_reviewed", "81件": "normdoc_filed"}),
     ("70件政府合同和其他政府投资事项,90件市政府文件均严格通过合法性审查程序。",
      {"70件": "legality_review_total", "90件": "legality_review_total"}),
     ("共清理文件78件,其中继续有效48件、需修改2件、废止28件。",
-     {"78件": "normdoc_cleanup", "48件": "normdoc_cleanup", "2件": "normdoc_cleanup", "28件": "normdoc_cleanup"}),
+     {"78件": "normdoc_cleanup", "48件": "normdoc_retained", "2件": "normdoc_amended", "28件": "normdoc_repealed"}),
     ("将调整收费标准等8件涉及群众切身利益的决策事项纳入目录清单。",
      {"8件": "major_decisions"}),
     ("发放了行政执法证共计14415本。组织34个行政执法部门204名新增行政执法人员参加考试。",
-     {"14415本": "enforcement_certs", "34个": None, "204名": "enforcement_certs"}),
+     {"14415本": "enforcement_certs", "34个": None, "204名": "enforcement_staff"}),
     ("全区累计排查发现问题隐患7915条,已整改7895条。",
      {"7915条": "hazards_rectified", "7895条": "hazards_rectified"}),
     ("全年以告知承诺方式办理案件累计近32770件,同比增长23.7%。",
      {"近32770件": "permit_lists", "23.7%": None}),
     ("全市822个嘎查村(社区)有“法律明白人”4100余名。",
-     {"822个": None, "4100余名": "pls_platforms"}),
+     {"822个": None, "4100余名": "pls_persons"}),
     ("进驻中介机构99家,委托人458家,发布项目2051个。",
      {"99家": None, "458家": None, "2051个": None}),
+    ("审查重大行政决策3项,规范性文件11件,重大事项71次。",
+     {"3项": "major_decisions", "11件": "normdoc_reviewed", "71次": "legality_review_total"}),
+    ("经清理保留规范性文件21件,拟修改3件,废止11件。开展专项清理7次。",
+     {"21件": "normdoc_retained", "3件": "normdoc_amended", "11件": "normdoc_repealed", "7次": "normdoc_cleanup_campaigns"}),
+    ("组织执法人员法律知识考试2次,整体通过率60%。",
+     {"2次": "enforcement_exams", "60%": "enforcement_exam_rate"}),
+    ("区委、区政府研究法治建设有关会议12次,开展会前学法9次,主要领导批示法治政府建设工作5次。",
+     {"12次": "leader_meetings", "9次": "leader_study", "5次": "leader_instructions"}),
 ])
 def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
     got = by_surface(rows_of(text, ctx))
@@ -166,15 +174,56 @@ def test_stage_on_generated_paragraphs(ctx, pieces):
 def test_codebook_covers_domain_section_5(ctx):
     rows = ctx.codebook("indicators")
     codes = [r["indicator_code"] for r in rows]
-    assert len(codes) == len(set(codes)) == 54
-    assert set(CORE) <= set(codes)
+    assert len(codes) == len(set(codes))
+    first_release = [r["indicator_code"] for r in rows if not r["sibling_of"]]
+    assert len(first_release) == 54  # the draft codebook of DOMAIN.md §5
+    assert set(CORE) <= set(first_release)
     assert {r["indicator_code"] for r in rows if r["is_core_indicator"] == "true"} == set(CORE)
     for r in rows:
-        for col in ("pattern", "sentence_pattern", "exclude_pattern", "noun_exclude_pattern", "preferred_pattern"):
+        for col in ("pattern", "sentence_pattern", "exclude_pattern", "noun_exclude_pattern", "narrower_scope_pattern",
+                    "preferred_pattern"):
             re.compile(r[col])
         assert r["theme_code"] in {row["theme_code"] for row in ctx.codebook("themes")}
-        assert "change" not in r["value_kinds"].split(), r["indicator_code"]
+        assert r["value_kind"] in {"count", "percent", "money"}, r["indicator_code"]
         assert r["units_allowed"].split() and r["indicator_definition"]
+        assert not r["sibling_of"] or r["sibling_of"] in first_release, r["indicator_code"]
+
+
+def test_each_code_has_one_kind_one_unit_family_and_one_scope(ctx):
+    family = {r["unit_normalized"]: r["unit_family"] for r in ctx.codebook("unit_families")}
+    for r in ctx.codebook("indicators"):
+        assert len(r["value_kind"].split()) == 1 and r["scope"] in {"jurisdiction", "government"}
+        assert {family[u] for u in r["units_allowed"].split()} == {r["unit_family"]}, r["indicator_code"]
+        assert (r["value_kind"] == "percent") == (r["unit_family"] == "percent"), r["indicator_code"]
+        assert (r["value_kind"] == "money") == (r["unit_family"] == "money"), r["indicator_code"]
+
+
+def test_a_codebook_row_of_two_kinds_or_mixed_families_is_refused(ctx):
+    rows = [dict(r) for r in ctx.codebook("indicators")]
+    two_kinds = [dict(r, value_kind="count percent") if r["indicator_code"] == "audit_projects" else r for r in rows]
+    with pytest.raises(ValueError, match="audit_projects: value_kind must be one kind"):
+        Codebook(two_kinds, ctx.codebook("unit_families"))
+    mixed = [dict(r, units_allowed="个 名") if r["indicator_code"] == "audit_projects" else r for r in rows]
+    with pytest.raises(ValueError, match="audit_projects: units_allowed 个 名 are not all of its unit_family items"):
+        Codebook(mixed, ctx.codebook("unit_families"))
+
+
+@pytest.mark.parametrize("text, surface, note", [
+    ("为中小微企业化解纠纷920起。", "920起", "mediation_cases: narrower scope (为中小微企业); the indicator counts the jurisdiction"),
+    ("法律援助案件办结率98%。", "98%", "legal_aid_cases: value kind percent; the indicator holds count"),
+    ("接待法律援助咨询群众350人。", "350人", "legal_consultation_events: unit 人 (persons); the indicator counts items"),
+    ("办理行政复议案件同比增长12%。", "12%", "recon_closed: a change, not a level"),
+])
+def test_a_figure_kept_out_of_an_indicator_says_why(ctx, text, surface, note):
+    row = by_surface(rows_of(text, ctx))[surface]
+    assert row["indicator_code"] is None
+    assert row["indicator_note"] == note
+
+
+def test_a_coded_figure_and_a_figure_near_no_indicator_have_no_note(ctx):
+    got = by_surface(rows_of("办理法律援助案件120件。种植树木300棵,耗时3个工作日。", ctx))
+    assert got["120件"]["indicator_code"] == "legal_aid_cases" and got["120件"]["indicator_note"] is None
+    assert got["3个工作日"]["indicator_note"] is None
 
 
 def test_codebook_columns_are_the_resource_fields():
@@ -222,7 +271,7 @@ def test_report_indicators_one_row_per_code_pointing_to_a_measure(corpus_measure
         assert list(ri.columns) == load_resources()["report_indicators"]["fields"]
 
 
-def test_tie_break_prefers_kind_results_part_and_totals(ctx):
+def test_choice_rules_prefer_results_part_and_totals_and_say_which_chose(ctx):
     text = ("一、主要工作\n"
             "共清理文件78件,其中继续有效48件、废止30件。\n"
             "全市行政复议纠错率10%,全年共办理行政复议案件300件,其中市本级审结120件。\n"
@@ -232,11 +281,31 @@ def test_tie_break_prefers_kind_results_part_and_totals(ctx):
              Part("二、下一步打算", part_type="plans", elements="E4", marker="二、")]
     doc = make_doc(text, parts)
     ri = derive_report_indicators(_tables(doc, ctx), ctx)["report_indicators"].set_index("indicator_code")
-    assert ri.loc["normdoc_cleanup", "value_normalized"] == 78  # the total, not a part (其中)
-    assert ri.loc["normdoc_cleanup", "n_candidates"] == 3
+    assert ri.loc["normdoc_cleanup", "value_normalized"] == 78  # the total; its parts have sibling codes
+    assert (ri.loc["normdoc_cleanup", "n_candidates"], ri.loc["normdoc_cleanup", "choice_rule"]) == (1, "only_candidate")
+    assert ri.loc["normdoc_retained", "value_normalized"] == 48
     assert ri.loc["recon_closed", "value_normalized"] == 300  # results part before plans; total before part
     assert ri.loc["recon_closed", "n_candidates"] == 3
+    assert ri.loc["recon_closed", "n_candidates_disagreeing"] == 2
+    assert ri.loc["recon_closed", "choice_rule"] == "not_a_part"
     assert ri.loc["recon_correction_rate", "value_normalized"] == 10  # the rate as stated
+
+
+def test_the_sentence_that_names_the_indicator_wins_over_one_that_mentions_it(ctx):
+    text = "开展集中宣讲和普法讲座120余场次。以送法下乡等方式开展普法活动160余场次。"
+    ri = derive_report_indicators(_tables(make_doc(text), ctx), ctx)["report_indicators"].set_index("indicator_code")
+    assert ri.loc["pufa_activities", "value_normalized"] == 160
+    assert (ri.loc["pufa_activities", "choice_rule"], ri.loc["pufa_activities", "n_candidates_disagreeing"]) == \
+        ("names_indicator", 1)
+
+
+def test_a_part_larger_than_its_whole_is_flagged_not_dropped(ctx):
+    text = "全区调解矛盾纠纷900起。全区成功调解矛盾纠纷2500件。"
+    ri = derive_report_indicators(_tables(make_doc(text), ctx), ctx)["report_indicators"].set_index("indicator_code")
+    assert ri.loc["mediation_cases", "value_normalized"] == 900
+    assert ri.loc["mediation_success", "value_normalized"] == 2500
+    assert ri.loc["mediation_success", "plausibility_flags"] == "mediation_success_le_cases"
+    assert ri.loc["mediation_cases", "plausibility_flags"] == "mediation_success_le_cases"
 
 
 def test_report_indicators_of_no_measures_is_an_empty_table(ctx):

@@ -100,3 +100,23 @@ def test_the_enumerations_in_code_and_schema_agree():
     assert tuple(enum("document_types", "document_class")) == DOCUMENT_CLASSES
     codebook_types = set(read_table(ROOT / "data/codebooks/citation_doc_types.csv", "citation_doc_types").doc_type)
     assert codebook_types | {"other"} == set(enum("citations", "doc_type"))
+
+
+def test_compliance_checks_hold_without_a_problems_part_and_catch_stray_causes_and_figures(tables, bodies, ctx, corpus):
+    from lbgr.extract.measures import extract_measures
+
+    checked = {k: v.copy() for k, v in tables.items()}
+    checked["measures"] = frame("measures", [m for r in corpus.values() for m in extract_measures(r.doc, ctx)["measures"]])
+    assert content_rules.check_compliance(checked, bodies) == []
+    compliance = checked["compliance"]
+    no_problems = compliance.index[0]  # as a report without a problems part has it: the candour fields empty
+    for col in ("has_causes", "causes_evidence", "causes_char_start", "causes_char_end", "problems_section_id",
+                "problems_part_ordinal", "n_problems", "problems_char_share"):
+        compliance.loc[no_problems, col] = pd.NA
+    compliance.loc[no_problems, "has_problems_part"] = False
+    assert content_rules.check_compliance(checked, bodies) == []
+    compliance.loc[compliance.index[1], "causes_char_start"] = 0
+    compliance.loc[compliance.index[2], "n_figures"] += 1
+    errors = " | ".join(content_rules.check_compliance(checked, bodies))
+    assert f"{compliance.report_id[compliance.index[1]]}" in errors and "causes evidence span" in errors
+    assert "n_figures differs from the report's rows in measures" in errors
