@@ -62,7 +62,7 @@ class Step:
 
 STEPS: list[Step] = [
     Step("parse", "parse", report.process_text, code=("lbgr.ingest.decode",),
-         codebooks=("furniture", "document_types", "part_types"), reference=("divisions", "division_history"),
+         codebooks=("furniture", "document_types", "part_types", "elements"), reference=("divisions", "division_history"),
          tables=("reports", "sections", "paragraphs"),
          notes="bytes → text → normalised body, header metadata, place, sections and paragraphs"),
     Step("citations", "per_report", citations.extract_citations,
@@ -71,7 +71,7 @@ STEPS: list[Step] = [
     Step("policy_terms", "per_report", policy_terms.extract_policy_terms, tables=("policy_terms",)),
     Step("themes", "per_report", themes.code_themes, codebooks=("themes", "theme_keywords"),
          tables=("paragraph_themes", "theme_attention")),
-    Step("compliance", "per_report", compliance.extract_compliance, codebooks=("compliance_rules", "number_words"),
+    Step("compliance", "per_report", compliance.extract_compliance, codebooks=("compliance_rules", "elements", "number_words"),
          tables=("compliance",)),
     Step("measures", "per_report", measures.extract_measures,
          codebooks=("indicators", "unit_families", "number_words"), tables=("measures",)),

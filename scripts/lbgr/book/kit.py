@@ -34,12 +34,6 @@ CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
 #: Part types of level-1 sections, in the order of the 2019 规定's elements.
 PART_ORDER = ["achievements", "responsibility", "problems", "plans", "mixed", "other"]
-ELEMENTS = {
-    "E1": ("has_achievements", "主要举措和成效", "measures and results"),
-    "E2": ("has_problems", "存在的不足和原因", "shortcomings and causes"),
-    "E3": ("has_responsibility", "第一责任人职责情况", "first responsible persons"),
-    "E4": ("has_plans", "下一年度主要安排", "plans for next year"),
-}
 
 
 # --------------------------------------------------------------------------- the package
@@ -97,6 +91,15 @@ def codebook(stem: str) -> pd.DataFrame | None:
     if not path.exists():
         return None
     return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def elements() -> dict[str, tuple[str, str, str]]:
+    """The elements the reports table flags, from the package's codebook ``elements``:
+    {code: (its has_ column, short title in Chinese, in English)}."""
+    rows = codebook("elements")
+    rows = rows[rows.is_flagged_in_reports == "true"]
+    return {r.element_code: (f"has_{r.element_name}", r.element_title_zh, r.element_title_en)
+            for r in rows.itertuples(index=False)}
 
 
 def body(report_id: str) -> str:

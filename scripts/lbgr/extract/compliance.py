@@ -34,10 +34,6 @@ from lbgr.extract.measures import count_figures
 from lbgr.parse.context import Context
 from lbgr.parse.model import ReportDoc, Section
 
-# The element codes of the 2019 规定 and the names the package gives them (as in the reports table).
-ELEMENT_NAMES = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans",
-                 "E5": "other_matters"}
-
 
 def _spans(regex: re.Pattern, text: str) -> list[tuple[int, int]]:
     return [m.span() for m in regex.finditer(text)]
@@ -48,6 +44,8 @@ class ComplianceRules:
     causes: list[re.Pattern]
     causes_heading: list[re.Pattern]
     enumerated_item: list[re.Pattern]
+    element_names: dict[str, str]  # element code -> name in column names (codebook elements)
+    element_of_part: dict[str, str]  # part type -> element code (problems -> E2)
 
     @classmethod
     def from_context(cls, ctx: Context) -> ComplianceRules:
@@ -59,8 +57,11 @@ def _rules(ctx: Context) -> ComplianceRules:
     by_code: dict[str, list[re.Pattern]] = {}
     for r in ctx.codebook("compliance_rules"):
         by_code.setdefault(r["rule_code"], []).append(re.compile(r["pattern"], re.M))
+    elements = ctx.codebook("elements")
     return ComplianceRules(by_code.get("causes", []), by_code.get("causes_heading", []),
-                           by_code.get("enumerated_item", []))
+                           by_code.get("enumerated_item", []),
+                           {r["element_code"]: r["element_name"] for r in elements},
+                           {r["part_type"]: r["element_code"] for r in elements})
 
 
 def causes_span(doc: ReportDoc, start: int, end: int, rules: ComplianceRules) -> tuple[int, int] | None:
@@ -108,7 +109,7 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
     parts = sorted((s for s in doc.sections if s.level == 1), key=lambda s: s.char_start)
     row: dict = {"report_id": doc.report_id}
     present = set()
-    for code, name in ELEMENT_NAMES.items():
+    for code, name in rules.element_names.items():
         part = next((s for s in parts if code in (s.elements or "").split()), None)
         row[f"has_{name}_part"] = part is not None
         row[f"{name}_part_ordinal"] = part.ordinal if part else None
@@ -116,10 +117,11 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
         if part:
             present.add(code)
     row["n_element_parts"] = len(present)
-    merged_parts = [s for s in parts if {"E2", "E4"} <= set((s.elements or "").split())]
+    problems, plans = rules.element_of_part["problems"], rules.element_of_part["plans"]
+    merged_parts = [s for s in parts if {problems, plans} <= set((s.elements or "").split())]
     row["is_problems_merged_with_plans"] = bool(merged_parts)
 
-    problem_parts = [s for s in parts if "E2" in (s.elements or "").split()]
+    problem_parts = [s for s in parts if problems in (s.elements or "").split()]
     body = doc.body
     if problem_parts:
         spans = [problems_span(doc, s, s in merged_parts) for s in problem_parts]

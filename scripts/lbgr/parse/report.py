@@ -21,7 +21,6 @@ from lbgr.parse.model import ReportDoc
 from lbgr.parse.place import find_place, issuer_with_place
 from lbgr.parse.structure import sections_and_paragraphs_with_rows
 
-ELEMENTS = {"E1": "achievements", "E2": "problems", "E3": "responsibility", "E4": "plans"}
 _END_OF_TEXT = tuple("。！？!?”」）)")
 
 
@@ -43,13 +42,20 @@ class ReportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _element_flags(sections, body: str, part_rows: list[dict[str, str]]) -> dict[str, object]:
+def flagged_elements(ctx: Context) -> list[tuple[str, str]]:
+    """(code, name) of the elements the reports table flags (codebook ``elements``)."""
+    return [(r["element_code"], r["element_name"]) for r in ctx.codebook("elements")
+            if r["is_flagged_in_reports"] == "true"]
+
+
+def _element_flags(sections, body: str, part_rows: list[dict[str, str]],
+                   elements: list[tuple[str, str]]) -> dict[str, object]:
     in_headings = set()
     for s in sections:
         if s.level == 1 and s.elements:
             in_headings.update(s.elements.split())
     out: dict[str, object] = {}
-    for code, name in ELEMENTS.items():
+    for code, name in elements:
         if code in in_headings:
             evidence = "heading"
         elif any(r["element_code"] == code and r["evidence"] == "keyword" and re.search(r["pattern"], body)
@@ -70,14 +76,14 @@ def make_report_id(code: str, year: int, issuer_type: str, issuer: str, body: st
     return f"{base}-{digest}"
 
 
-def _completeness_warnings(row: dict, body_lines: list[str], meta) -> list[str]:
+def _completeness_warnings(row: dict, body_lines: list[str], meta, elements: list[tuple[str, str]]) -> list[str]:
     out = []
     last = body_lines[-1]
     if meta.signature_line is None and not last.endswith(_END_OF_TEXT):
         out.append(f"the text may be truncated: it ends mid-sentence (…{last[-15:]})")
     if not row["publish_date"] and not row["signed_date"]:
         out.append("no date: neither a publication date in a page header nor a signature date")
-    missing = [f"{code} ({name})" for code, name in ELEMENTS.items() if not row[f"has_{name}"]]
+    missing = [f"{code} ({name})" for code, name in elements if not row[f"has_{name}"]]
     if missing:
         out.append("missing required element(s): " + ", ".join(missing))
     return out
@@ -178,7 +184,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         "signed_by": meta.signed_by,
         "signed_date": meta.signed_date,
         "published_on_time": on_time,
-        **_element_flags(sections, body, part_rows),
+        **_element_flags(sections, body, part_rows, flagged_elements(ctx)),
         "char_count": len(body),
         "n_sections": len(sections) - 1,
         "n_paragraphs": len(paragraphs),
@@ -192,7 +198,7 @@ def process_text(text: str, source_file: str, source_sha256: str, ctx: Context,
         "source_url": provenance[0],
         "retrieved_date": provenance[1] or None,
     }
-    warnings += _completeness_warnings(row, body_lines, meta)
+    warnings += _completeness_warnings(row, body_lines, meta, flagged_elements(ctx))
     doc = ReportDoc(report_id=report_id, body=body, sections=sections, paragraphs=paragraphs, meta=row)
     tables = {
         "reports": [row],

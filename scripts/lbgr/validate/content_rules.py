@@ -170,8 +170,10 @@ def check_compliance(tables: dict[str, pd.DataFrame], bodies: dict[str, str]) ->
     spans = {}
     if sections is not None:
         spans = dict(zip(sections.section_id.tolist(), zip(sections.char_start.tolist(), sections.char_end.tolist())))
+    # The elements are the compliance table's has_<name>_part columns (named by codebook elements).
+    names = [c[len("has_"):-len("_part")] for c in df.columns if c.startswith("has_") and c.endswith("_part")]
     for row in df.astype(object).itertuples(index=False):
-        for name in ("achievements", "problems", "responsibility", "plans", "other_matters"):
+        for name in names:
             sid, ordinal = getattr(row, f"{name}_section_id"), getattr(row, f"{name}_part_ordinal")
             has = bool(getattr(row, f"has_{name}_part"))
             if has != (not pd.isna(sid)) or (parts is not None and has and

@@ -120,3 +120,23 @@ def test_compliance_checks_hold_without_a_problems_part_and_catch_stray_causes_a
     errors = " | ".join(content_rules.check_compliance(checked, bodies))
     assert f"{compliance.report_id[compliance.index[1]]}" in errors and "causes evidence span" in errors
     assert "n_figures differs from the report's rows in measures" in errors
+
+
+def test_element_names_live_in_the_elements_codebook_and_match_the_schemas():
+    """The codebook ``elements`` names every element once; the reports and compliance columns are
+    those names, so renaming an element in one place and not the other fails here."""
+    import csv
+
+    from lbgr import paths
+    from lbgr.schema_registry import table_schema
+
+    with open(paths.CODEBOOKS / "elements.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    reports = {f["name"] for f in table_schema("reports")["fields"]}
+    compliance = {f["name"] for f in table_schema("compliance")["fields"]}
+    flagged = {r["element_name"] for r in rows if r["is_flagged_in_reports"] == "true"}
+    assert flagged == {c[len("has_"):] for c in reports if c.startswith("has_") and f"{c[4:]}_evidence" in reports}
+    assert {r["element_name"] for r in rows} == {c[len("has_"):-len("_part")] for c in compliance
+                                                  if c.startswith("has_") and c.endswith("_part")}
+    with open(paths.CODEBOOKS / "part_types.csv", encoding="utf-8", newline="") as fh:
+        assert {r["element_code"] for r in csv.DictReader(fh)} <= {r["element_code"] for r in rows}
