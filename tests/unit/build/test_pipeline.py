@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lbgr import paths, pipeline
-from lbgr.build.run import EXIT_OK, build
+from lbgr.build.run import EXIT_OK, EXIT_USAGE, build
 from lbgr.parse.context import Context
 from lbgr.parse.report import process_text
 from testroot import ROOT
@@ -86,3 +86,14 @@ def test_editing_one_codebook_reruns_only_the_steps_that_read_it(tmp_path):
     scratch = tmp_path / "scratch"
     assert build(RAW, scratch, echo=quiet, cache_dir=False, codebooks=codebooks) == EXIT_OK
     assert _tables(out) == _tables(scratch)
+
+
+def test_an_edited_number_words_codebook_in_another_folder_is_refused_not_ignored(tmp_path):
+    codebooks = tmp_path / "codebooks"
+    shutil.copytree(paths.CODEBOOKS, codebooks)
+    messages: list[str] = []
+    out = tmp_path / "pkg"
+    _edit(codebooks / "number_words.csv", lambda rows: rows.append({**rows[0], "number_word": "测试单位"}))
+    assert build(RAW, out, echo=messages.append, codebooks=codebooks) == EXIT_USAGE
+    assert any("number_words.csv" in m and str(codebooks) in m for m in messages)
+    assert not out.exists()
