@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from lbgr.parse.divisions import Division, DivisionIndex
 from lbgr.parse.metadata import _NATIONAL, self_reference_suffix
