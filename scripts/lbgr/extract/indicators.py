@@ -20,6 +20,21 @@ NOT_RESULTS = {"plans", "problems"}
 PART_MARKERS = re.compile(r"其中|包括|含")
 # Added to the distance of a pattern match outside the figure's own clause.
 BORROWED_PENALTY = 1000
+# A pattern match after the figure that another figure follows within this many characters, with
+# no enumeration or clause mark between (权责清单2268项 after 中介服务事项101项、), names that
+# figure's topic, not this one's.
+LEADS_NEXT_FIGURE = 6
+_ITEM_MARKS = frozenset("、,，;；:：和及与")
+
+
+def leads_figure(context: str, hit_end: int, figure_starts: tuple[int, ...]) -> bool:
+    """Whether the words ending at ``hit_end`` lead one of the figures starting at ``figure_starts``:
+    the figure comes within ``LEADS_NEXT_FIGURE`` characters, with no enumeration or clause mark
+    between."""
+    for f in figure_starts:
+        if hit_end <= f <= hit_end + LEADS_NEXT_FIGURE and not _ITEM_MARKS.intersection(context[hit_end:f]):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -65,15 +80,20 @@ class IndicatorRule:
             priority=int(row["mapping_priority"]),
         )
 
-    def distance(self, context: str, number_start: int, number_end: int, own_start: int, own_end: int) -> int | None:
+    def distance(self, context: str, number_start: int, number_end: int, own_start: int, own_end: int,
+                 later_figures: tuple[int, ...] = ()) -> int | None:
         """How far the nearest match of ``pattern`` lies from the figure (None when there is none);
-        a match outside the figure's own clause adds ``BORROWED_PENALTY``."""
+        a match outside the figure's own clause adds ``BORROWED_PENALTY``. A match after the figure
+        that leads a later figure (``later_figures``: their starts in ``context``) is that
+        figure's topic and is not counted (``leads_figure``)."""
         dist = None
         for hit in self.pattern.finditer(context):
             h_start, h_end = hit.span()
             if h_end <= number_start:
                 d = number_start - h_end
             elif h_start >= number_end:
+                if later_figures and leads_figure(context, h_end, later_figures):
+                    continue
                 d = h_start - number_end
             else:
                 d = 0
@@ -108,6 +128,9 @@ class Codebook:
         self.rules = [IndicatorRule.from_row(r) for r in rows]
         self.by_code = {r.code: r for r in self.rules}
         self.kinds = frozenset(r.value_kind for r in self.rules) | {"change"}
+        # Units of the indicators of kind other (a score in 分): another figure of kind other (3倍,
+        # 500平方米) is near no indicator it could be kept out of.
+        self.other_units = frozenset(u for r in self.rules if r.value_kind == "other" for u in r.units)
         self.unit_family = {r["unit_normalized"]: r["unit_family"] for r in unit_families or []}
         for rule in self.rules:
             families = {self.unit_family.get(u) for u in rule.units}
@@ -116,13 +139,15 @@ class Codebook:
                                  f"all of its unit_family {rule.unit_family} (unit_families.csv)")
 
     def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
-                unit_normalized: str, value_kind: str, own_start: int, own_end: int) -> Coding:
+                unit_normalized: str, value_kind: str, own_start: int, own_end: int,
+                later_figures: tuple[int, ...] = ()) -> Coding:
         """The indicator code of a figure, or none with the reason (``Coding``).
 
         ``context`` is the figure's clause, extended to neighbouring clauses when its own lead is
         too weak; ``[number_start, number_end)`` is the figure in it and ``[own_start, own_end)``
         its own clause (the rest is borrowed); ``noun`` is the noun written right after the
-        measure word (2个督察小组 → 督察小组), or "".
+        measure word (2个督察小组 → 督察小组), or ""; ``later_figures`` are the starts of the
+        figures after it in the context (a match that leads one of them is not this figure's).
 
         A rule applies when the figure's kind is the indicator's ``value_kind`` and its unit is
         one of ``units_allowed`` (all of one unit family), its ``pattern`` occurs in the context,
@@ -146,7 +171,7 @@ class Codebook:
             # The conditions are independent; the pattern is tested first as it rules out most.
             if not rule.phrased_in(context, sentence, noun):
                 continue
-            dist = rule.distance(context, number_start, number_end, own_start, own_end)
+            dist = rule.distance(context, number_start, number_end, own_start, own_end, later_figures)
             if dist is None:
                 continue
             key = (dist, rule.priority, rule.code)
@@ -163,19 +188,19 @@ class Codebook:
             rule = self.by_code[narrower[2]]
             return Coding(None, f"{rule.code}: narrower scope ({narrower[3]}); the indicator counts the {rule.scope}")
         return Coding(None, self._why_not(context, number_start, number_end, sentence, noun, unit_normalized,
-                                          value_kind, own_start, own_end))
+                                          value_kind, own_start, own_end, later_figures))
 
     def _why_not(self, context, number_start, number_end, sentence, noun, unit_normalized, value_kind,
-                 own_start, own_end) -> str | None:
+                 own_start, own_end, later_figures=()) -> str | None:
         """The note for a figure no rule took: the nearest indicator phrased in its own clause,
         and the kind or unit that keeps it out (None when no indicator is phrased there)."""
-        if value_kind not in self.kinds:
-            return None  # durations, slogans, other: no indicator is of these kinds
+        if value_kind not in self.kinds or (value_kind == "other" and unit_normalized not in self.other_units):
+            return None  # durations, slogans, weights and areas: no indicator is of these kinds
         best: tuple[int, bool, int, str] | None = None
         for rule in self.rules:
             if not rule.phrased_in(context, sentence, noun):
                 continue
-            dist = rule.distance(context, number_start, number_end, own_start, own_end)
+            dist = rule.distance(context, number_start, number_end, own_start, own_end, later_figures)
             if dist is None or dist >= BORROWED_PENALTY:
                 continue
             # Nearest first; of equally near siblings, one of the figure's kind, so the note names

@@ -117,6 +117,11 @@ class _Sentence:
             found = self._topical[i] = _names_topic(self.without_figures(i))
         return found
 
+    def has_figures(self, i: int) -> bool:
+        """Whether clause ``i`` holds a figure."""
+        start, end = self.starts[i], self.ends[i]
+        return any(start <= q.start < end for q in self.quantities)
+
     def without_figures(self, i: int) -> str:
         """The words of clause ``i`` without its figures."""
         text, start, end = self.text, self.starts[i], self.ends[i]
@@ -170,12 +175,33 @@ def _long_enough(lead: str) -> bool:
     return len(lead) >= _MIN_TOPIC and len(_strip_filler_end(_cut_fillers(lead))) >= _MIN_TOPIC
 
 
+# Verbs that carry no topic of their own: a clause that opens with one and a figure continues the
+# clause before it (推进告知承诺制改革,实现182项涉企经营事项…).
+_LIGHT_VERB = re.compile(r"^(?:实现|完成|达到|达|涉及|覆盖|惠及)$")
+
+
+def _continued(sentence: _Sentence, k: int) -> int:
+    """Where the context of a figure of clause ``k`` starts: the clause before when clause ``k``
+    opens with a light verb and its first figure (``实现182项…``) and the clause before states no
+    figure, so that it sets the topic (``推进告知承诺制改革``); else clause ``k`` itself. A match in
+    the clause before counts as borrowed, so the figure's own clause always wins."""
+    own_start = sentence.starts[k]
+    if k == 0 or sentence.has_figures(k - 1):
+        return own_start
+    first = next((q.start for q in sentence.quantities if own_start <= q.start < sentence.ends[k]), own_start)
+    lead = _strip_filler_end(_cut_fillers(sentence.text[own_start:first].strip()))
+    return sentence.starts[k - 1] if _LIGHT_VERB.match(lead) else own_start
+
+
 def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int]:
     """(start, end) in the paragraph of the context used to map the figure at ``q_start`` in clause ``k``.
 
     1. The clause itself when the words before the figure name a topic.
     2. When they do not, but the rest of the clause does (``48个苏木乡镇完成…``): the clause,
        and the next clause too if the clause opens its sentence (``70件政府合同…,90件…均通过合法性审查``).
+    In 1 and 2, a clause that opens with a light verb and a figure (``实现182项…、16项…``) also
+    gets the clause before it when that one states no figure and so sets the topic
+    (``推进告知承诺制改革``; ``_continued``).
     3. Otherwise (``其中受理157件``, ``审结131件``, ``占比82.4%``): back to the nearest earlier
        clause of the sentence that names a topic; if there is none, on to the next clause.
     """
@@ -185,9 +211,9 @@ def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int
     lead = sentence.text[own_start:q_start]
     if not _refers_back(lead):
         if _long_enough(lead):  # the lead names a topic
-            return own_start, own_end
+            return _continued(sentence, k), own_end
         if sentence.names_topic(k):
-            return own_start, (nxt if k == 0 else own_end)
+            return (own_start, nxt) if k == 0 else (_continued(sentence, k), own_end)
     for i in range(k - 1, -1, -1):
         if sentence.names_topic(i):
             return starts[i], own_end
@@ -267,7 +293,8 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
             sentence_text = text[sentence.start:sentence.end]
             prev_end_in_clause: dict[int, int] = {}
             k, last = 0, len(starts) - 1
-            for q in sentence.quantities:
+            figure_starts = [q.start for q in sentence.quantities]
+            for n_q, q in enumerate(sentence.quantities):
                 q_start, q_end = q.start, q.end
                 if _cut_off(para_start, q, body_end):
                     continue
@@ -281,8 +308,9 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                 subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start,
                                      has_quotes)
                 prev_end_in_clause[k] = q_end
+                later = tuple(f - c_start for f in figure_starts[n_q + 1:] if f < c_end)
                 coding = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
-                               q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start)
+                                 q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start, later)
                 start, end = para_start + q_start, para_start + q_end
                 if start < last_start:
                     in_order = False

@@ -102,6 +102,36 @@ def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
     assert {s: got[s]["indicator_code"] for s in expected} == expected
 
 
+@pytest.mark.parametrize("text, expected", [
+    # A topic phrase after the figure that leads a later figure is that figure's (issue 19, item 3).
+    ("梳理中介服务事项50项、权责清单1200项。", {"50项": None, "1200项": "permit_lists"}),
+    ("印发8项改革任务分解表,梳理行政许可事项300项。", {"8项": None, "300项": "permit_lists"}),
+    ("办理人大代表建议40件、政协委员提案52件。", {"40件": "npc_cppcc_proposals", "52件": "npc_cppcc_proposals"}),
+    # A light verb and a figure continue the figure-less clause before, which sets the topic.
+    ("深化告知承诺制改革,实现120项经营许可事项、9项证明材料“一次办”。",
+     {"120项": "permit_lists", "9项": "permit_lists"}),
+    # A content verb does not: the model's name in the clause before is not what is counted.
+    ("探索“律师+法律顾问”服务模式,聘请4名律师助理派驻乡镇。", {"4名": None}),
+    # Study sessions of the leading group whose sentence names law are leader_study.
+    ("深入学习习近平法治思想,全年组织专题学习3次。", {"3次": "leader_study"}),
+    ("召开12次党组会、理论中心组学习会,深入学习宪法和法律。", {"12次": "leader_study"}),
+    ("组织专题学习3次,研讨经济工作。", {"3次": None}),
+    # Training of lay legal workers is law popularisation; their chat groups are not platforms.
+    ("开展“法律明白人”培训30场次,建立“法律明白人”工作群25个。", {"30场次": "pufa_activities", "25个": None}),
+    ("电视台《法治在线》栏目播出52期。", {"52期": "pufa_materials"}),
+    # A rate's name is no topic for a count: the cases handled are not a list's items.
+    ("政务服务事项网上可办率98%,办理3.2万件。", {"98%": "permit_service_rate", "3.2万件": None}),
+    # Inspection teams and places beside the problems rectified (one meaning per code).
+    ("组织3个督察组对8个乡镇开展法治督察,整改问题26项。",
+     {"3个": "duchas_inspections", "8个": "duchas_inspections", "26项": "duchas_issues"}),
+    ("出台法治督察、案卷评查等配套措施12项。", {"12项": None}),
+    ("组织40名干部参加法治理论考试,平均分达88分。", {"40名": "pufa_participants", "88分": "pufa_exam_score"}),
+])
+def test_indicator_mapping_reads_lists_and_clauses(ctx, text, expected):
+    got = by_surface(rows_of(text, ctx))
+    assert {s: got[s]["indicator_code"] for s in expected} == expected
+
+
 def test_changes_never_carry_a_code(ctx):
     rows = rows_of("报备数量同比增长42%,行政复议纠错率同比下降3个百分点。", ctx)
     assert [r["value_kind"] for r in rows] == ["change", "change"]
@@ -184,7 +214,9 @@ def test_codebook_covers_domain_section_5(ctx):
                     "preferred_pattern"):
             re.compile(r[col])
         assert r["theme_code"] in {row["theme_code"] for row in ctx.codebook("themes")}
-        assert r["value_kind"] in {"count", "percent", "money"}, r["indicator_code"]
+        # Levels only (never change); other is a score in points (pufa_exam_score), its own family.
+        assert r["value_kind"] in {"count", "percent", "money", "other"}, r["indicator_code"]
+        assert r["value_kind"] != "other" or r["units_allowed"] == "分", r["indicator_code"]
         assert r["units_allowed"].split() and r["indicator_definition"]
         assert not r["sibling_of"] or r["sibling_of"] in first_release, r["indicator_code"]
 
