@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lbgr import plausibility
 
@@ -299,6 +300,13 @@ def codebook_of(ctx) -> Codebook:
     return cached[1]
 
 
+@lru_cache(maxsize=8)
+def _checks(ctx) -> plausibility.Checks:
+    """The plausibility checks of ``ctx``'s codebooks, compiled once."""
+    return plausibility.Checks.from_rows(ctx.codebook("plausibility_checks"), ctx.codebook("indicators"),
+                                         ctx.codebook("unit_families"))
+
+
 def _same_value(a, b) -> bool:
     try:
         return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
@@ -330,9 +338,7 @@ def report_indicator_rows(rows: dict[str, list[dict]], ctx) -> dict[str, list[di
                                             for m in group),
             "choice_rule": chosen_by,
         })
-    checks = plausibility.Checks.from_rows(ctx.codebook("plausibility_checks"), ctx.codebook("indicators"),
-                                           ctx.codebook("unit_families"))
-    flags = checks.flags(out)
+    flags = _checks(ctx).flags(out)
     for row in out:
         row["plausibility_flags"] = " ".join(flags.get(row["indicator_code"], [])) or None
     return {"report_indicators": out}

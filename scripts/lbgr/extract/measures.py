@@ -264,13 +264,26 @@ def _cut_off(para_start: int, q: Quantity, body_end: int) -> bool:
     return para_start + q.end >= body_end and (not q.unit or q.unit in OPEN_UNITS)
 
 
+# The figures of the last report asked for: compliance (n_figures) and measures run one after the
+# other on the same report, and finding the figures is the costliest step of both.
+_LAST_FOUND: tuple[ReportDoc, list[list[Quantity]]] | None = None
+
+
+def quantities_of(doc: ReportDoc) -> list[list[Quantity]]:
+    """``find_quantities`` of each of ``doc``'s paragraphs, in order (found once per report)."""
+    global _LAST_FOUND
+    if _LAST_FOUND is None or _LAST_FOUND[0] is not doc:
+        _LAST_FOUND = (doc, [find_quantities(para.text) for para in doc.paragraphs or []])
+    return _LAST_FOUND[1]
+
+
 def count_figures(doc: ReportDoc) -> int:
     """How many rows ``measure_rows`` makes for ``doc``: the figures of its paragraphs, by the same
     number grammar and the same rule for a text cut off after a figure (compliance's
     ``n_figures``, so that it and the ``measures`` table agree)."""
     body_end = len(doc.body)
     return sum(not _cut_off(para.char_start, q, body_end)
-               for para in doc.paragraphs or [] for q in find_quantities(para.text))
+               for para, found in zip(doc.paragraphs or [], quantities_of(doc)) for q in found)
 
 
 def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
@@ -281,9 +294,8 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     section_at = doc.section_at
     code_at = codebook.code_at
     body_end = len(doc.body)
-    for para in doc.paragraphs or []:
+    for para, quantities in zip(doc.paragraphs or [], quantities_of(doc)):
         text = para.text
-        quantities = find_quantities(text)
         if not quantities:
             continue
         has_quotes = _has_quote_marks(text)
