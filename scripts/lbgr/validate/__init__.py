@@ -37,7 +37,7 @@ from lbgr.validate.schemas import dataframe_schema
 
 # Content rules on the tables of a group of reports: ``rule(tables, bodies) -> [error]`` or ``(errors, warnings)``.
 RULES = [content_rules.check, measure_rules.check, plausibility_rules.check]
-REPORTS_PER_GROUP = 250
+REPORTS_PER_GROUP = 125
 
 
 @dataclass

@@ -14,7 +14,7 @@ import pandas as pd
 
 from lbgr.package.tables import typed
 
-BLOCK_ROWS = 50_000
+BLOCK_ROWS = 10_000
 
 
 class NotSorted(ValueError):
