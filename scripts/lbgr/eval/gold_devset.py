@@ -42,13 +42,13 @@ import datetime as dt
 import difflib
 import json
 import math
-import subprocess
 import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lbgr import paths
+from lbgr.eval.evaluate import git_commit
 
 GOLD_DIR = paths.ROOT / "tests" / "gold" / "devset"
 DEFAULT_DEVSET = paths.ROOT.parent / "shared" / "devset"
@@ -421,14 +421,6 @@ def evaluate(devset: Path = DEFAULT_DEVSET, gold_dir: Path = GOLD_DIR, ctx=None,
 
 # --- output -----------------------------------------------------------------------------------
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
 def _counts(acc: DevsetAccuracy) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for file, items in acc.disagreements.items():
@@ -443,7 +435,7 @@ def record(acc: DevsetAccuracy, content: DevsetAccuracy, files: list[str], path:
     scored as all misses) and of the content extractors (the verdict bypassed)."""
     out = {
         "date": dt.date.today().isoformat(),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(short=True),
         "n_files": len(files) - len(acc.missing_files),
         "files": [f for f in files if f not in acc.missing_files],
         "rejected_files": sorted(acc.rejected),

@@ -30,13 +30,13 @@ import csv
 import datetime as dt
 import json
 import math
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lbgr import paths
+from lbgr.eval.evaluate import git_commit
 
 GOLD_DIR = paths.ROOT / "tests" / "gold" / "themes"
 DEVSET_GOLD = paths.ROOT / "tests" / "gold" / "devset" / "themes.csv"
@@ -283,19 +283,11 @@ TITLES = {
 }
 
 
-def _git_commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=paths.ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
 def record(agreement: Agreement, path: Path, keep_first: bool = True) -> dict:
     """Write the figures (codes and counts only, no text) to ``path``; with ``keep_first``, the
     first time a held-out figure is written, also to ``<stem>_heldout_first.json``, which is never
     overwritten."""
-    out = {"date": dt.date.today().isoformat(), "git_commit": _git_commit(), "figures": agreement.figures(),
+    out = {"date": dt.date.today().isoformat(), "git_commit": git_commit(short=True), "figures": agreement.figures(),
            "missing_files": agreement.missing_files}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lbgr.package.sqlite import PackageError, read_descriptor
+
 
 class DiffError(Exception):
     """A package that cannot be compared: names the file and the reason."""
@@ -54,13 +56,10 @@ class PackageDiff:
 
 
 def _descriptor(package: Path) -> dict:
-    path = package / "datapackage.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DiffError(f"{path}: no such file ({package} is not a built package)") from None
-    except json.JSONDecodeError as exc:
-        raise DiffError(f"{path}: not valid JSON: {exc}") from None
+        return read_descriptor(package)
+    except PackageError as exc:
+        raise DiffError(str(exc)) from None
 
 
 def _schema(package: Path, res: dict) -> dict:
