@@ -32,7 +32,7 @@ from lbgr.environment import versions
 def _hash_tree(root: Path, pattern: str) -> str:
     h = hashlib.sha256()
     for p in sorted(root.rglob(pattern)):
-        if "__pycache__" in p.parts:
+        if "__pycache__" in p.parts or not p.is_file():
             continue
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
@@ -102,6 +102,16 @@ def step_keys(codebooks: Path, reference: Path) -> dict[str, str]:
             h.update(keys[name].encode())
         keys[step.name] = h.hexdigest()
     return keys
+
+
+def validation_key() -> str:
+    """Hash of what decides whether a package passes validation, besides the package itself: the
+    code of ``lbgr.validate`` (with what it imports), the schemas and the library versions."""
+    h = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode())
+    h.update(_hash_tree(paths.SCHEMAS, "*").encode())
+    for path in code_closure(["lbgr.validate"]):
+        h.update(str(path.relative_to(LBGR)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 class StepStore:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from lbgr import paths, pipeline
 from lbgr.build import fragments
-from lbgr.build.cache import ResultCache, StepStore, build_stamp, environment_key, package_intact, step_keys
+from lbgr.build.cache import (ResultCache, StepStore, build_stamp, environment_key, package_intact, step_keys,
+                              validation_key)
 from lbgr.build.fragments import FileSummary, Fragment, Verdict
 from lbgr.build.install import install_folder, install_paths, recover, recover_folder
 from lbgr.environment import versions
@@ -472,6 +473,22 @@ def clean_abandoned(parent: Path) -> list[str]:
 _HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
 
 
+def _validated_record(path: Path | None) -> dict | None:
+    """What the installed package passed validation with (``lbgr.validate``), if it was validated
+    by the code, schemas and libraries of this build."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("key") == validation_key() else None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def default_cache_dir(out_dir: Path, in_place: bool) -> Path:
     return paths.ROOT / ".cache" / "lbgr" if in_place else out_dir.parent / f".{out_dir.name}.lbgr-cache"
 
@@ -584,12 +601,16 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
                                 seconds=write_seconds, previous=out_dir if out_dir.is_dir() else None)
         t1 = time.perf_counter()
-        # Groups of reports are checked in worker processes once there are several groups.
-        validation = validate_package(tmp, jobs=jobs if len(summaries) > 2 * REPORTS_PER_GROUP else 1)
+        # Groups of reports are checked in worker processes once there are several groups. The
+        # checks whose inputs are those the replaced package passed with are not run again.
+        record_file = stamp_file.with_name("validated.json") if stamp_file else None
+        validation = validate_package(tmp, jobs=jobs if len(summaries) > 2 * REPORTS_PER_GROUP else 1,
+                                      previous=_validated_record(record_file))
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
         stats["write_seconds"] = write_seconds
         stats["wall_seconds"].update(validation.seconds)
+        stats["validation_rules_run"] = validation.rules_run
         stats["rows"] = counts
         report = {
             "inputs": len(verdicts),
@@ -613,6 +634,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         stats["wall_seconds"]["install"] = time.perf_counter() - t2
         if stamp_file:
             stamp_file.write_text(stamp)
+            _write_atomically(record_file, json.dumps({"key": validation_key(), **validation.record}))
         stats["cache_entries_pruned"] = spool.prune()
         stats["wall_seconds"]["total"] = time.perf_counter() - t_start
     except Exception as exc:  # a bug while writing or validating must not leave half-written data

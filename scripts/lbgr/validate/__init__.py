@@ -11,13 +11,23 @@
    over ``report_indicators`` (a part not above its whole, rates in [0, 100], one kind of value
    and unit family per code). Failures are warnings, never errors, and the rows carry them in
    ``plausibility_flags``.
+
+A rebuild checks again only what changed. Every rule names the tables it reads (``Rule.reads``;
+reading another is an error), and a build may pass the record of the package it replaces
+(``Validation.record``: the hash of every input it passed with, and each rule's warnings), kept
+only while the validation code, schemas and libraries are as they were (``lbgr.build.run``). A
+rule, schema or key whose inputs all have the hashes they passed with is not run again, and its
+warnings are those it gave then: after a theme keyword is edited, only the theme tables are read
+and checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +45,57 @@ from lbgr.validate.keys import check_keys
 from lbgr.validate.reader import NotSorted, SortedRows, csv_rows, parquet_rows
 from lbgr.validate.schemas import dataframe_schema
 
-# Content rules on the tables of a group of reports: ``rule(tables, bodies) -> [error]`` or ``(errors, warnings)``.
-RULES = [content_rules.check, measure_rules.check, plausibility_rules.check]
+BODIES = "bodies"  # the body texts, as an input of a rule
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A content rule on the tables of a group of reports, ``check(tables, bodies) -> [error]`` or
+    ``(errors, warnings)``, and the tables it reads (``BODIES`` for the body texts)."""
+
+    check: Callable
+    reads: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.check.__module__}.{self.check.__qualname__}"
+
+
+RULES = [
+    Rule(core_rules.core, ("reports", "sections", "paragraphs", BODIES)),
+    Rule(content_rules.check_citations, ("citations", BODIES)),
+    Rule(content_rules.check_policy_terms, ("policy_terms", BODIES)),
+    Rule(content_rules.check_themes, ("paragraph_themes", "theme_attention", "paragraphs", "themes")),
+    Rule(content_rules.check_compliance, ("compliance", "reports", "sections", "measures")),
+    Rule(measure_rules.check, ("measures", "indicators", "report_indicators", "paragraphs", BODIES)),
+    Rule(plausibility_rules.check, ("report_indicators", "plausibility_checks", "indicators", "unit_families")),
+]
 REPORTS_PER_GROUP = 125
+
+
+class Declared(dict):
+    """The tables (or bodies) a rule declared; reading anything else is an error in its ``Rule``,
+    which would otherwise let a rebuild skip it while an input it reads changed."""
+
+    def __init__(self, items: dict, allowed, rule: str):
+        super().__init__({k: v for k, v in items.items() if k in allowed} if allowed is not None else items)
+        self._allowed, self._rule = allowed, rule
+
+    def _check(self, key) -> None:
+        if self._allowed is not None and key not in self._allowed:
+            raise KeyError(f"{self._rule} reads {key!r}, which its Rule does not declare")
+
+    def __getitem__(self, key):
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._check(key)
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._check(key)
+        return super().__contains__(key)
 
 
 @dataclass
@@ -45,6 +103,10 @@ class Validation:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    # What a later rebuild needs to skip checks whose inputs did not change: {"inputs": {name:
+    # hash}, "warnings": {rule: [warning]}}; empty unless layer 2 ran.
+    record: dict = field(default_factory=dict)
+    rules_run: list[str] = field(default_factory=list)  # the content rules that ran (the others were known to pass)
 
     @property
     def ok(self) -> bool:
@@ -79,25 +141,53 @@ def _bodies(package_dir: Path, reports: pd.DataFrame) -> dict[str, str]:
     return bodies
 
 
-def check_group(tables: dict[str, pd.DataFrame], bodies: dict[str, str], own: list[str]) -> tuple[list[str], list[str]]:
-    """Pandera on the tables ``own`` (a group's rows), then the core and content rules, which
-    also see the reference tables in ``tables``."""
+def check_group(tables: dict[str, pd.DataFrame], bodies: dict[str, str], own: list[str],
+                rules: list[Rule]) -> tuple[list[str], dict[str, list[str]]]:
+    """Pandera on the tables ``own`` (a group's rows), then ``rules``, each given the tables it
+    reads (the group's, and the reference tables); (errors, {rule: warnings})."""
     errors: list[str] = []
     for name in own:
         errors += _schema_errors(name, tables[name])
-    errors_core, warnings = _guarded(core_rules.core, tables, bodies)
-    errors += errors_core
-    for rule in RULES:
-        rule_errors, rule_warnings = _guarded(rule, tables, bodies)
+    warnings: dict[str, list[str]] = {}
+    for rule in rules:
+        allowed = set(rule.reads)
+        rule_errors, warnings[rule.name] = _guarded(rule.check, Declared(tables, allowed, rule.name),
+                                                    Declared(bodies, None if BODIES in allowed else set(), rule.name))
         errors += rule_errors
-        warnings += rule_warnings
     return errors, warnings
 
 
-def check_content(package_dir: Path, result: Validation, jobs: int = 1) -> None:
+def package_inputs(package_dir: Path) -> dict[str, str]:
+    """The hash of every input of layer 2: each resource (and its Parquet copy, as
+    ``<name>.parquet``) as datapackage.json states it (layer 1 checks that it holds), and the
+    body texts."""
+    try:
+        descriptor = json.loads((package_dir / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    inputs = {}
+    for res in descriptor.get("resources", []):
+        inputs[res.get("name", "")] = str(res.get("hash", ""))
+        if isinstance(res.get("x_parquet"), dict):
+            inputs[f"{res['name']}.parquet"] = str(res["x_parquet"].get("hash", ""))
+    h = hashlib.sha256()
+    for path in sorted((package_dir / paths.BODIES_DIR).glob("*.txt")):
+        h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    inputs[BODIES] = h.hexdigest()
+    return inputs
+
+
+def check_content(package_dir: Path, result: Validation, jobs: int = 1, previous: dict | None = None) -> None:
     """Layer 2 (see the module docstring); with ``jobs`` > 1, the groups are checked in that many
-    worker processes while this one reads the next groups."""
+    worker processes while this one reads the next groups. ``previous``: the ``record`` of a
+    package that passed, under the same validation code and schemas."""
     specs = load_resources()
+    inputs = package_inputs(package_dir)
+    passed = (previous or {}).get("inputs", {})
+    changed = {n for n in [*specs, *(f"{n}.parquet" for n in specs), BODIES] if n not in inputs or passed.get(n) != inputs[n]}
+    rules = [r for r in RULES if changed.intersection(r.reads)]
+    result.rules_run = [r.name for r in rules]
+    warnings_of = {r.name: list((previous or {}).get("warnings", {}).get(r.name, [])) for r in RULES if r not in rules}
     whole: dict[str, pd.DataFrame] = {}
     scoped: list[str] = []
     for name, spec in specs.items():
@@ -114,7 +204,7 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1) -> None:
         except (ValueError, TypeError) as exc:
             result.errors.append(f"{name}: {spec['path']} cannot be read as the schema's columns: {exc}")
             continue
-        if name != "reports":
+        if name != "reports" and name in changed:
             result.errors += _schema_errors(name, whole[name])
     if "reports" not in whole:
         return
@@ -123,33 +213,40 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1) -> None:
     if not ids.is_monotonic_increasing:
         result.errors.append(str(NotSorted("reports")))
         return
-    tables = {n: csv_rows(package_dir / specs[n]["path"], n) for n in scoped}
+    # A table is read when it changed, when its Parquet copy changed, or when a rule that runs reads it.
+    needed = {n for r in rules for n in r.reads} | changed | {n.removesuffix(".parquet") for n in changed}
+    read = [n for n in scoped if n in needed]
+    own = [n for n in ["reports", *scoped] if n in changed]
+    tables = {n: csv_rows(package_dir / specs[n]["path"], n) for n in read}
     copies: dict[str, SortedRows] = {}
-    for n in scoped:
-        if specs[n].get("parquet"):
+    for n in read:
+        if specs[n].get("parquet") and {n, f"{n}.parquet"} & changed:
             if (package_dir / parquet_path(n)).exists():
                 copies[n] = parquet_rows(package_dir / parquet_path(n), n)
             else:
                 result.errors.append(f"{n}: its Parquet copy {parquet_path(n)} is missing")
     errors: list[str] = []
-    warnings: list[str] = []
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    by_group: list[dict[str, list[str]]] = []
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and (own or rules) else None
     pending: deque = deque()  # checks of groups running in the pool, in group order
 
     def collect(future) -> None:
         e, w = future.result() if pool is not None else future
         errors.extend(e)
-        warnings.extend(w)
+        by_group.append(w)
 
     try:
-        for start in range(0, max(len(reports), 1), REPORTS_PER_GROUP):
+        for start in range(0, max(len(reports), 1) if (own or rules or copies) else 0, REPORTS_PER_GROUP):
             group = reports.iloc[start:start + REPORTS_PER_GROUP]
             last = None if start + REPORTS_PER_GROUP >= len(reports) else str(ids.iloc[start + REPORTS_PER_GROUP - 1])
             rows = {n: t.take(last) for n, t in tables.items()}
             for n, copy in copies.items():
                 if not copy.take(last).equals(rows[n]):
                     errors.append(f"{n}: the Parquet copy differs from the CSV table")
-            args = ({**whole, "reports": group, **rows}, _bodies(package_dir, group), ["reports", *scoped])
+            if not (own or rules):
+                continue
+            bodies = _bodies(package_dir, group) if any(BODIES in r.reads for r in rules) else {}
+            args = ({**whole, "reports": group, **rows}, bodies, own, rules)
             if pool is None:
                 collect(check_group(*args))
                 continue
@@ -168,27 +265,34 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1) -> None:
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    errors += check_keys(package_dir, specs)
-    if "policy_terms" in scoped:
+    for rule in rules:
+        warnings_of[rule.name] = [w for group in by_group for w in group.get(rule.name, [])]
+    errors += check_keys(package_dir, specs, changed)
+    if "policy_terms" in scoped and "policy_terms" in changed:
         terms = pd.read_csv(package_dir / specs["policy_terms"]["path"], dtype={"n_reports_with_term": "Int64"},
                             usecols=["report_id", "term_normalized", "n_reports_with_term"],
                             keep_default_na=False, na_values=[""])
         errors += _guarded(content_rules.check_shared_terms, terms)[0]
     result.errors += list(dict.fromkeys(errors))
-    result.warnings += list(dict.fromkeys(warnings))
+    # Warnings by rule (in the order of RULES), then by group.
+    result.warnings += list(dict.fromkeys(w for r in RULES for w in warnings_of.get(r.name, [])))
+    result.record = {"inputs": inputs, "warnings": {name: list(dict.fromkeys(w)) for name, w in warnings_of.items()}}
 
 
 def validate_package(package_dir: Path, use_frictionless: bool = True, full: bool = False,
-                     jobs: int = 1) -> Validation:
-    """Both layers. ``use_frictionless=False`` skips layer 1; ``full`` runs stock frictionless
-    over every row in it; ``jobs``: worker processes that check the groups of reports."""
+                     jobs: int = 1, previous: dict | None = None) -> Validation:
+    """Every layer. ``use_frictionless=False`` skips layer 1; ``full`` runs stock frictionless
+    over every row in it; ``jobs``: worker processes that check the groups of reports;
+    ``previous``: the ``record`` of a package that passed under the same validation code,
+    schemas and libraries (the checks whose inputs are as they were then are not run again;
+    only with layer 1, which vouches for the hashes)."""
     package_dir = Path(package_dir)
     result = Validation()
     t0 = time.perf_counter()
     if use_frictionless:
         result.errors += check_contract(package_dir, full=full)
     t1 = time.perf_counter()
-    check_content(package_dir, result, jobs)
+    check_content(package_dir, result, jobs, previous if use_frictionless and not result.errors else None)
     t2 = time.perf_counter()
     result.seconds.update({"validate_frictionless": t1 - t0, "validate_pandera_rules": t2 - t1,
                            "validate_total": t2 - t0})

@@ -34,13 +34,15 @@ def _joined(df: pd.DataFrame, cols) -> pa.ChunkedArray:
     return pa.chunked_array(key.array._pa_array.chunks if hasattr(key.array, "_pa_array") else [pa.array(key.array)])
 
 
-def check_keys(package_dir: Path, specs: dict) -> list[str]:
+def check_keys(package_dir: Path, specs: dict, changed=None) -> list[str]:
     """Every primary key and unique field unique, every foreign key found, over whole tables
-    (one table's key columns in memory at a time, with the columns its keys point to)."""
+    (one table's key columns in memory at a time, with the columns its keys point to).
+    ``changed``: the tables to check (a foreign key, when it or its target changed); all by default."""
     errors = []
     present = {n for n, spec in specs.items() if (Path(package_dir) / spec["path"]).exists()}
+    changed = set(specs) if changed is None else set(changed)
     for name in specs:
-        if name not in present:
+        if name not in present or name not in changed:
             continue
         for key in _unique_keys(name):
             df = _columns(package_dir, specs, name, key).dropna()
@@ -55,7 +57,7 @@ def check_keys(package_dir: Path, specs: dict) -> list[str]:
             if target not in specs or target not in present:
                 errors.append(f"{name}: foreign key to missing resource '{target}'")
                 continue
-            if name not in present:
+            if name not in present or not {name, target} & changed:
                 continue
             keys = _columns(package_dir, specs, name, fk["fields"]).dropna()
             if not len(keys):

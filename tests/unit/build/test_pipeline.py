@@ -71,16 +71,24 @@ def test_editing_one_codebook_reruns_only_the_steps_that_read_it(tmp_path):
     assert build(RAW, out, echo=quiet, stats=first, codebooks=codebooks) == EXIT_OK
     assert first["steps_run"]["themes"] == first["files"]
 
+    before = _tables(out)
+    # A keyword that the reports use and the codebook lacks: the coding changes.
     _edit(codebooks / "theme_keywords.csv",
-          lambda rows: rows.append({**rows[0], "keyword": "法治政府建设示范", "pattern": "", "notes": "test"}))
+          lambda rows: rows.append({**rows[0], "keyword": "信用", "pattern": "", "notes": "test"}))
     second: dict = {}
     assert build(RAW, out, echo=quiet, stats=second, codebooks=codebooks) == EXIT_OK
     assert second["steps_run"] == {"themes": first["files"]}
+    changed = {name for name, data in _tables(out).items() if before[name] != data}
+    assert changed == {"paragraph_themes.csv", "theme_attention.csv"}
+    # Validation checks again only what reads the changed tables.
+    assert len(first["validation_rules_run"]) > 1
+    assert second["validation_rules_run"] == ["lbgr.validate.content_rules.check_themes"]
 
     _edit(codebooks / "indicators.csv", lambda rows: rows[0].update(indicator_name_en="edited"))
     third: dict = {}
     assert build(RAW, out, echo=quiet, stats=third, codebooks=codebooks) == EXIT_OK
     assert set(third["steps_run"]) == {"measures", "report_indicators"}
+    assert set(third["validation_rules_run"]) == {"lbgr.validate.measure_rules.check", "lbgr.validate.plausibility_rules.check"}
 
     # What the cache gives equals a build from scratch with the edited codebooks.
     scratch = tmp_path / "scratch"

@@ -390,7 +390,7 @@ def test_a_percentage_above_100_is_allowed_where_the_text_states_a_ratio(ctx):
 def test_the_pipeline_lists_both_stages_once_and_validation_runs_the_check():
     assert [n for n, _ in pipeline.PER_REPORT_STAGES].count("measures") == 1
     assert [n for n, _ in pipeline.DERIVED_STAGES].count("report_indicators") == 1
-    assert RULES.count(measure_rules.check) == 1
+    assert [r.check for r in RULES].count(measure_rules.check) == 1
 
 
 def test_a_figure_that_ends_a_cut_off_text_is_not_a_row(ctx):

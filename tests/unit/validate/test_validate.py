@@ -124,3 +124,60 @@ def test_a_parquet_copy_that_differs_from_its_table_is_an_error(package, small_g
     df.to_parquet(path, index=False)
     errors = validate_package(package, use_frictionless=False).errors
     assert "sections: the Parquet copy differs from the CSV table" in errors, errors
+
+
+# --- a rebuild checks again only what changed ---------------------------------------------------
+
+def _rehash(package: Path, name: str) -> None:
+    """Make datapackage.json state the current bytes of resource ``name`` (as a build would)."""
+    import hashlib
+    import json
+
+    dp = package / "datapackage.json"
+    descriptor = json.loads(dp.read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        if res["name"] == name:
+            data = (package / res["path"]).read_bytes()
+            res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+    dp.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def test_with_the_record_of_a_passed_package_nothing_unchanged_is_checked_again(package):
+    first = validate_package(package)
+    assert first.ok, first.errors
+    assert len(first.rules_run) == len(validate_mod.RULES)
+    again = validate_package(package, previous=first.record)
+    assert again.ok and again.rules_run == []
+    assert again.warnings == first.warnings  # the skipped rules' warnings are those they gave
+
+
+def test_a_changed_table_is_checked_again_and_its_error_found(package):
+    record = validate_package(package).record
+    path = package / "data/tables/theme_attention.csv"
+    rows = _rows(path)
+    rows[0]["n_units_attributed"] = str(int(rows[0]["n_units_attributed"]) + 1)
+    _write(path, rows)
+    _rehash(package, "theme_attention")
+    result = validate_package(package, previous=record)
+    assert result.rules_run == ["lbgr.validate.content_rules.check_themes"]
+    assert any("theme_attention: attributed units" in e for e in result.errors), result.errors
+
+
+def test_a_record_is_not_trusted_without_the_contract(package):
+    record = validate_package(package).record
+    path = package / "data/tables/theme_attention.csv"
+    rows = _rows(path)
+    rows[0]["n_units_attributed"] = str(int(rows[0]["n_units_attributed"]) + 1)
+    _write(path, rows)  # not rehashed: layer 1 fails, so every rule runs
+    result = validate_package(package, previous=record)
+    assert len(result.rules_run) == len(validate_mod.RULES)
+    assert any("theme_attention: attributed units" in e for e in result.errors), result.errors
+
+
+def test_a_rule_that_reads_a_table_it_does_not_declare_fails(package, monkeypatch):
+    def peeks(tables, bodies):
+        return [] if tables["measures"] is not None else ["unreachable"]
+
+    monkeypatch.setattr(validate_mod, "RULES", [validate_mod.Rule(peeks, ("reports",))])
+    errors = validate_package(package).errors
+    assert any("reads 'measures', which its Rule does not declare" in e for e in errors), errors
