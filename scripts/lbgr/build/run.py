@@ -21,8 +21,15 @@ from pathlib import Path
 
 from lbgr import paths, pipeline
 from lbgr.build import fragments
-from lbgr.build.cache import (ResultCache, StepStore, build_stamp, environment_key, package_intact, step_keys,
-                              validation_key)
+from lbgr.build.cache import (
+    ResultCache,
+    StepStore,
+    build_stamp,
+    environment_key,
+    package_intact,
+    step_keys,
+    validation_key,
+)
 from lbgr.build.fragments import FileSummary, Fragment, Verdict
 from lbgr.build.install import install_folder, install_paths, recover, recover_folder
 from lbgr.environment import versions
