@@ -32,12 +32,13 @@ LIST_MARK = "、"
 MIN_ITEM_LEAD = 2
 
 
-def in_later_item(context: str, number_start: int, number_end: int, hit_start: int, own_start: int) -> bool:
-    """Whether a match starting at ``hit_start``, after the figure, lies in a later item of a list
-    (a ``LIST_MARK`` between) while the figure's own item names its topic before the figure
-    (保留规范性文件13件、废止4件: 废止 is the next item's verb, not this figure's). A figure that
-    opens its item (70件政府合同、90件文件均通过审查) has no words of its own and keeps the match."""
-    if LIST_MARK not in context[number_end:hit_start]:
+def in_later_item(context: str, number_start: int, number_end: int, hit_pos: int, own_start: int) -> bool:
+    """Whether a match after the figure (``hit_pos``: its start) or over it (its end) reaches into
+    a later item of a list (a ``LIST_MARK`` between the figure and ``hit_pos``) while the figure's
+    own item names its topic before the figure (保留规范性文件13件、废止4件: 废止 is the next item's
+    verb, not this figure's). A figure that opens its item (70件政府合同、90件文件均通过审查) has
+    no words of its own and keeps the match."""
+    if LIST_MARK not in context[number_end:hit_pos]:
         return False
     item_start = max(own_start, context.rfind(LIST_MARK, own_start, number_start) + 1)
     return len(context[item_start:number_start].strip()) >= MIN_ITEM_LEAD
@@ -99,9 +100,9 @@ class IndicatorRule:
     def distance(self, context: str, number_start: int, number_end: int, own_start: int, own_end: int,
                  later_figures: tuple[int, ...] = ()) -> int | None:
         """How far the nearest match of ``pattern`` lies from the figure (None when there is none);
-        a match outside the figure's own clause adds ``BORROWED_PENALTY``, and so does a match in a
-        later item of a list in the clause when the figure's own item names its topic
-        (``in_later_item``). A match after the figure that leads a later figure
+        a match outside the figure's own clause adds ``BORROWED_PENALTY``, and so does a match that
+        reaches into a later item of a list in the clause when the figure's own item names its
+        topic (``in_later_item``). A match after the figure that leads a later figure
         (``later_figures``: their starts in ``context``) is that figure's topic and is not
         counted (``leads_figure``)."""
         dist = None
@@ -115,8 +116,9 @@ class IndicatorRule:
                     continue
                 d = h_start - number_end
                 later_item = in_later_item(context, number_start, number_end, h_start, own_start)
-            else:
+            else:  # over the figure
                 d = 0
+                later_item = in_later_item(context, number_start, number_end, h_end, own_start)
             if later_item or h_end <= own_start or h_start >= own_end:
                 d += BORROWED_PENALTY
             if dist is None or d < dist:
