@@ -26,6 +26,22 @@ BORROWED_PENALTY = 1000
 # figure's topic, not this one's.
 LEADS_NEXT_FIGURE = 6
 _ITEM_MARKS = frozenset("、,，;；:：和及与")
+# The mark between the items of a list inside one clause (保留文件13件、废止4件、…).
+LIST_MARK = "、"
+# Characters a figure's list item needs before the figure to be complete (a verb or noun of its own).
+MIN_ITEM_LEAD = 2
+
+
+def in_later_item(context: str, number_start: int, number_end: int, hit_pos: int, own_start: int) -> bool:
+    """Whether a match after the figure (``hit_pos``: its start) or over it (its end) reaches into
+    a later item of a list (a ``LIST_MARK`` between the figure and ``hit_pos``) while the figure's
+    own item names its topic before the figure (保留规范性文件13件、废止4件: 废止 is the next item's
+    verb, not this figure's). A figure that opens its item (70件政府合同、90件文件均通过审查) has
+    no words of its own and keeps the match."""
+    if LIST_MARK not in context[number_end:hit_pos]:
+        return False
+    item_start = max(own_start, context.rfind(LIST_MARK, own_start, number_start) + 1)
+    return len(context[item_start:number_start].strip()) >= MIN_ITEM_LEAD
 
 
 def leads_figure(context: str, hit_end: int, figure_starts: tuple[int, ...]) -> bool:
@@ -84,21 +100,26 @@ class IndicatorRule:
     def distance(self, context: str, number_start: int, number_end: int, own_start: int, own_end: int,
                  later_figures: tuple[int, ...] = ()) -> int | None:
         """How far the nearest match of ``pattern`` lies from the figure (None when there is none);
-        a match outside the figure's own clause adds ``BORROWED_PENALTY``. A match after the figure
-        that leads a later figure (``later_figures``: their starts in ``context``) is that
-        figure's topic and is not counted (``leads_figure``)."""
+        a match outside the figure's own clause adds ``BORROWED_PENALTY``, and so does a match that
+        reaches into a later item of a list in the clause when the figure's own item names its
+        topic (``in_later_item``). A match after the figure that leads a later figure
+        (``later_figures``: their starts in ``context``) is that figure's topic and is not
+        counted (``leads_figure``)."""
         dist = None
         for hit in self.pattern.finditer(context):
             h_start, h_end = hit.span()
+            later_item = False
             if h_end <= number_start:
                 d = number_start - h_end
             elif h_start >= number_end:
                 if later_figures and leads_figure(context, h_end, later_figures):
                     continue
                 d = h_start - number_end
-            else:
+                later_item = in_later_item(context, number_start, number_end, h_start, own_start)
+            else:  # over the figure
                 d = 0
-            if h_end <= own_start or h_start >= own_end:
+                later_item = in_later_item(context, number_start, number_end, h_end, own_start)
+            if later_item or h_end <= own_start or h_start >= own_end:
                 d += BORROWED_PENALTY
             if dist is None or d < dist:
                 dist = d

@@ -193,7 +193,25 @@ def _continued(sentence: _Sentence, k: int) -> int:
     return sentence.starts[k - 1] if _LIGHT_VERB.match(lead) else own_start
 
 
-def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int]:
+# Verbs that say what a meeting or study session did: a clause that opens with one, after a clause
+# that ends with its figure (召开常务会议15次,研究法治建设重要事项), names that figure's topic.
+_TOPIC_VERB = re.compile(r"(?:专题|专门|集中|深入|认真)?(?:研究|审议|听取|部署|学习|传达|讨论|研讨)")
+
+
+def _purpose_follows(sentence: _Sentence, k: int, q_end: int) -> bool:
+    """Whether the figure ending at ``q_end`` ends clause ``k`` (fillers aside) and the next clause
+    holds no figure and opens with a verb that says what was done (``_TOPIC_VERB``): that clause
+    states the topic of the meetings or sessions counted (``召开常务会议15次,研究法治建设…``)."""
+    if k + 1 >= len(sentence.starts) or sentence.has_figures(k + 1):
+        return False
+    if any(q_end < q.start < sentence.ends[k] for q in sentence.quantities):
+        return False  # not the clause's last figure
+    if sentence.text[q_end:sentence.ends[k]].strip():
+        return False
+    return _TOPIC_VERB.match(sentence.text, sentence.starts[k + 1], sentence.ends[k + 1]) is not None
+
+
+def mapping_context(sentence: _Sentence, k: int, q_start: int, q_end: int | None = None) -> tuple[int, int]:
     """(start, end) in the paragraph of the context used to map the figure at ``q_start`` in clause ``k``.
 
     1. The clause itself when the words before the figure name a topic.
@@ -201,7 +219,9 @@ def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int
        and the next clause too if the clause opens its sentence (``70件政府合同…,90件…均通过合法性审查``).
     In 1 and 2, a clause that opens with a light verb and a figure (``实现182项…、16项…``) also
     gets the clause before it when that one states no figure and so sets the topic
-    (``推进告知承诺制改革``; ``_continued``).
+    (``推进告知承诺制改革``; ``_continued``); and a figure that ends its clause gets the next
+    clause when that one opens with a verb saying what was done and states no figure
+    (``召开常务会议15次,研究法治建设重要事项``; ``_purpose_follows``, needs ``q_end``).
     3. Otherwise (``其中受理157件``, ``审结131件``, ``占比82.4%``): back to the nearest earlier
        clause of the sentence that names a topic; if there is none, on to the next clause.
     """
@@ -210,10 +230,11 @@ def mapping_context(sentence: _Sentence, k: int, q_start: int) -> tuple[int, int
     nxt = ends[k + 1] if k + 1 < len(starts) else own_end
     lead = sentence.text[own_start:q_start]
     if not _refers_back(lead):
+        purpose = q_end is not None and _purpose_follows(sentence, k, q_end)
         if _long_enough(lead):  # the lead names a topic
-            return _continued(sentence, k), own_end
+            return _continued(sentence, k), nxt if purpose else own_end
         if sentence.names_topic(k):
-            return (own_start, nxt) if k == 0 else (_continued(sentence, k), own_end)
+            return (own_start, nxt) if k == 0 or purpose else (_continued(sentence, k), own_end)
     for i in range(k - 1, -1, -1):
         if sentence.names_topic(i):
             return starts[i], own_end
@@ -316,7 +337,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                     k += 1
                 own_start, own_end = starts[k], ends[k]
                 noun = counted_noun(text, own_end, q, has_quotes)
-                c_start, c_end = mapping_context(sentence, k, q_start)
+                c_start, c_end = mapping_context(sentence, k, q_start, q_end)
                 subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start,
                                      has_quotes)
                 prev_end_in_clause[k] = q_end

@@ -96,6 +96,17 @@ def test_rows_carry_ids_offsets_and_the_sentence(ctx):
      {"2次": "enforcement_exams", "60%": "enforcement_exam_rate"}),
     ("区委、区政府研究法治建设有关会议12次,开展会前学法9次,主要领导批示法治政府建设工作5次。",
      {"12次": "leader_meetings", "9次": "leader_study", "5次": "leader_instructions"}),
+    # The outline's own wording: leaders' law lectures (两期法治专题讲座) are leaders' study.
+    ("县政府常务会议会前学法6次,举办领导干部法治专题讲座2期。", {"6次": "leader_study", "2期": "leader_study"}),
+    # Law popularisation: campaigns, exams of cadres and their takers, rounds of case-file review.
+    ("围绕宪法宣传周开展宣传活动40场,发放宣传册5000份。",
+     {"40场": "pufa_activities", "5000份": "pufa_materials"}),
+    ("开展“法律进校园”活动25场次,受教育学生6000人次。", {"25场次": "pufa_activities", "6000人次": "pufa_audience"}),
+    ("组织领导干部考法3200人次,学法考试参考率、合格率均达100%。",
+     {"3200人次": "pufa_audience", "100%": "pufa_exam_rate"}),
+    ("开展安全生产宣传活动30场。", {"30场": None}),
+    ("开展行政执法案卷评查2轮次。", {"2轮次": "case_file_review_rounds"}),
+    ("完成年度立法计划项目4件,公示执法信息3000余条。", {"4件": "local_legislation", "3000余条": "three_systems_outputs"}),
 ])
 def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
     got = by_surface(rows_of(text, ctx))
@@ -126,6 +137,19 @@ def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
      {"3个": "duchas_inspections", "8个": "duchas_inspections", "26项": "duchas_issues"}),
     ("出台法治督察、案卷评查等配套措施12项。", {"12项": None}),
     ("组织40名干部参加法治理论考试,平均分达88分。", {"40名": "pufa_participants", "88分": "pufa_exam_score"}),
+    # Items of a 、 list own their words: the next item's verb is not this figure's topic.
+    ("经评估保留规范性文件20件、废止规范性文件5件、完成3件规范性文件备案。",
+     {"20件": "normdoc_retained", "5件": "normdoc_repealed", "3件": "normdoc_filed"}),
+    # A verb saying what the meetings did, in the next clause, names their topic.
+    ("召开县委常委会会议9次,研究法治建设有关事项。", {"9次": "leader_meetings"}),
+    ("召开县政府常务会议20次,推动经济发展。", {"20次": None}),
+    # An item that opens with the reviewed object takes the review named for the list.
+    ("审查政府合同40份、重大行政决策6项、规范性文件9件。",
+     {"40份": "legality_review_total", "6项": "major_decisions", "9件": "normdoc_reviewed"}),
+    ("开展合法性审查120件,其中规范性文件20件、行政协议35件。",
+     {"120件": "legality_review_total", "20件": "normdoc_reviewed", "35件": "legality_review_total"}),
+    ("全年共审查规范性文件、重大行政决策、行政协议等90件。", {"90件": "legality_review_total"}),
+    ("制定《某某办法》等3项制度并依法向县政府备案。", {"3项": "normdoc_filed"}),
 ])
 def test_indicator_mapping_reads_lists_and_clauses(ctx, text, expected):
     got = by_surface(rows_of(text, ctx))
