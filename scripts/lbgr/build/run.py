@@ -54,8 +54,22 @@ class FileOutcome:
     verdict: Verdict
     result: ReportResult | None = None
     stage_rows: dict[str, list[dict]] = field(default_factory=dict)
+    # Each table's rows as the package's CSV lines, but for the tables a cross-report step finishes.
+    csv: dict[str, str] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)  # the steps computed (not taken from the cache)
+
+
+def _as_csv(tables: dict[str, list[dict]]) -> dict[str, str]:
+    """A step's rows as CSV lines, formatted once where they are made and cached with them: a
+    rebuild that reruns one step formats only that step's tables."""
+    finished_later = {st.resource for _, st in pipeline.CROSS_REPORT_STAGES}
+    return {name: csv_rows(name, rows) for name, rows in tables.items() if name not in finished_later}
+
+
+def _add_csv(outcome: FileOutcome, text: dict[str, str]) -> None:
+    for name, lines in text.items():
+        outcome.csv[name] = outcome.csv.get(name, "") + lines
 
 
 def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_digest: bool = False,
@@ -77,33 +91,50 @@ def process_file(path: Path, expected_sha256: str | None, ctx: Context, with_dig
                 f"its SHA-256 ({digest[:12]}…) no longer matches its row in sources.csv "
                 f"({expected_sha256[:12]}…): the raw file was changed; restore it or update the manifest")
         key = _file_key(path, digest, expected_sha256, with_digest, provenance)
-        result = store.get("parse", key) if store is not None else None
+        # The store keeps each step's result with its rows as CSV lines (``_as_csv``).
+        cached = store.get("parse", key) if store is not None else None
         t1 = time.perf_counter()
-        if result is None:
+        format_seconds = 0.0
+        if cached is None:
             decoded = decode_file(path.name, data)
             t1 = time.perf_counter()
             result = process_text(decoded.text, path.name, digest, ctx, with_digest=with_digest,
                                   source_format=decoded.source_format, source_encoding=decoded.encoding,
                                   provenance=provenance)
             outcome.ran.append("parse")
+            tf = time.perf_counter()
+            text = _as_csv(result.tables)
+            format_seconds += time.perf_counter() - tf
             if store is not None:
-                store.put("parse", key, result)
+                store.put("parse", key, (result, text))
+        else:
+            result, text = cached
+        _add_csv(outcome, text)
         t2 = time.perf_counter()
-        outcome.seconds = {"read_decode": t1 - t0, "normalise_structure": t2 - t1}
+        outcome.seconds = {"read_decode": t1 - t0, "normalise_structure": t2 - t1 - format_seconds}
         steps = [(name, stage, lambda stage=stage: stage(result.doc, ctx)) for name, stage in pipeline.PER_REPORT_STAGES]
         steps += [(name, stage, lambda stage=stage: stage({**result.tables, **outcome.stage_rows}, ctx))
                   for name, stage in pipeline.DERIVED_STAGES]
         for name, _stage, run in steps:
             ts = time.perf_counter()
-            made = store.get(name, key) if store is not None else None
-            if made is None:
+            cached = store.get(name, key) if store is not None else None
+            formatting = 0.0
+            if cached is None:
                 made = run()
                 outcome.ran.append(name)
+                tf = time.perf_counter()
+                text = _as_csv(made)
+                formatting = time.perf_counter() - tf
                 if store is not None:
-                    store.put(name, key, made)
+                    store.put(name, key, (made, text))
+            else:
+                made, text = cached
             for resource, rows in made.items():
                 outcome.stage_rows.setdefault(resource, []).extend(rows)
-            outcome.seconds[name] = time.perf_counter() - ts
+            _add_csv(outcome, text)
+            format_seconds += formatting
+            outcome.seconds[name] = time.perf_counter() - ts - formatting
+        outcome.seconds["format_rows"] = format_seconds
         outcome.result = result
         verdict.report_id = result.doc.report_id
         verdict.reasons = list(result.warnings)
@@ -126,28 +157,16 @@ def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Pa
     summary = FileSummary(outcome.verdict, seconds=outcome.seconds, ran=outcome.ran)
     fragment = None
     if outcome.result is not None:
-        try:
-            t0 = time.perf_counter()
-            doc = outcome.result.doc
-            tables = {**outcome.result.tables, **outcome.stage_rows}
-            finished_later = {st.resource for _, st in pipeline.CROSS_REPORT_STAGES}
-            fragment = Fragment(
-                body=doc.body,
-                csv={name: csv_rows(name, rows) for name, rows in tables.items() if name not in finished_later},
-                rows={name: rows for name, rows in tables.items() if name in finished_later})
-            summary.rows = {name: len(rows) for name, rows in tables.items()}
-            summary.cross = {name: st.summarise(tables.get(st.resource, []))
-                             for name, st in pipeline.CROSS_REPORT_STAGES}
-            summary.source_format = doc.meta["source_format"]
-            summary.is_traditional_source = bool(doc.meta["is_traditional_source"])
-            summary.body_chars = len(doc.body)
-            summary.fragment = target
-            summary.seconds["format_rows"] = time.perf_counter() - t0
-        except Exception as exc:  # a row the schema cannot hold is this file's problem only
-            fragment, summary.fragment = None, None
-            summary.verdict.verdict = "rejected"
-            summary.verdict.reasons = [f"internal error while formatting its rows ({type(exc).__name__}: {exc}); "
-                                       "please report it"]
+        doc = outcome.result.doc
+        tables = {**outcome.result.tables, **outcome.stage_rows}
+        fragment = Fragment(body=doc.body, csv=outcome.csv,
+                            rows={name: rows for name, rows in tables.items() if name not in outcome.csv})
+        summary.rows = {name: len(rows) for name, rows in tables.items()}
+        summary.cross = {name: st.summarise(tables.get(st.resource, [])) for name, st in pipeline.CROSS_REPORT_STAGES}
+        summary.source_format = doc.meta["source_format"]
+        summary.is_traditional_source = bool(doc.meta["is_traditional_source"])
+        summary.body_chars = len(doc.body)
+        summary.fragment = target
     fragments.write(target, replace(summary, ran=[]), fragment)  # taken from the cache, it ran nothing
     return summary
 
