@@ -138,6 +138,10 @@ def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
     ("对20项行政权力事项作出调整,清理审批事项12项。", {"20项": None, "12项": None}),
     ("将500项政务服务事项纳入“一网通办”平台。", {"500项": None}),
     ("“一网通办”网办率达90%。", {"90%": "permit_service_rate"}),
+    # A lead that names only the generic 事项 continues the figure-less clause before, which names the list.
+    ("更新权责清单,梳理事项500项。", {"500项": "permit_lists"}),
+    ("更新权责清单2份,梳理事项500项。", {"500项": None}),
+    ("召开部门协调会议,梳理事项20项。", {"20项": None}),
 ])
 def test_indicator_mapping_second_round_phrasings(ctx, text, expected):
     got = by_surface(rows_of(text, ctx))
