@@ -347,8 +347,10 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                                      has_quotes)
                 prev_end_in_clause[k] = q_end
                 later = tuple(f - c_start for f in figure_starts[n_q + 1:] if f < c_end)
+                earlier = tuple(f - c_start for f in figure_starts[:n_q] if own_start <= f)
                 coding = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
-                                 q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start, later)
+                                 q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start, later,
+                                 earlier)
                 start, end = para_start + q_start, para_start + q_end
                 if start < last_start:
                     in_order = False

@@ -142,6 +142,12 @@ def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
     ("更新权责清单,梳理事项500项。", {"500项": "permit_lists"}),
     ("更新权责清单2份,梳理事项500项。", {"500项": None}),
     ("召开部门协调会议,梳理事项20项。", {"20项": None}),
+    # A topic in an earlier list item that holds its own figure is that figure's; the verb that
+    # heads the list (修改) is shared by all items.
+    ("共修改、废止地方政府规章12件、规范性文件300件。", {"12件": "local_legislation", "300件": "normdoc_amended"}),
+    ("办理人大代表建议40件、督办事项15件。", {"40件": "npc_cppcc_proposals", "15件": None}),
+    # A topic in a clause before is weighed as borrowed, not dropped.
+    ("推进告知承诺制改革,实现80项涉企事项、12项证明和30项申请材料简化。", {"30项": "permit_lists"}),
 ])
 def test_indicator_mapping_second_round_phrasings(ctx, text, expected):
     got = by_surface(rows_of(text, ctx))
