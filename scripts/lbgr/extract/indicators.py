@@ -44,6 +44,25 @@ def in_later_item(context: str, number_start: int, number_end: int, hit_pos: int
     return len(context[item_start:number_start].strip()) >= MIN_ITEM_LEAD
 
 
+def in_earlier_figure_item(context: str, number_start: int, hit_end: int, own_start: int,
+                           earlier_figures: tuple[int, ...]) -> bool:
+    """Whether a match before the figure (ending at ``hit_end``) lies in an earlier item of a list
+    in the figure's clause that holds a figure of its own, while the figure's own item names its
+    topic (修改、废止法规规章103件、规范性文件4818件: 规章 and 废止 are the 103件's words, not the
+    4818件's). The mirror of ``leads_figure``: such a match names that item's figure. A match in
+    an item without a figure (the verb 修改 that heads the list) is shared by the list and kept."""
+    item_start = context.rfind(LIST_MARK, own_start, number_start) + 1
+    if item_start <= own_start or hit_end >= item_start or hit_end <= own_start:
+        return False  # no list before the figure in its clause, the match reaches the own item, or
+        # it lies in a clause before (borrowed, and weighed as such)
+    if len(context[item_start:number_start].strip()) < MIN_ITEM_LEAD:
+        return False  # the figure opens its item (、90件文件…): the list's words are its words
+    lo = max(own_start, context.rfind(LIST_MARK, own_start, max(own_start, hit_end - 1)) + 1)
+    hi = context.find(LIST_MARK, hit_end - 1 if hit_end > lo else lo, item_start)
+    hi = item_start - 1 if hi < 0 else hi
+    return any(lo <= f < hi for f in earlier_figures)
+
+
 def leads_figure(context: str, hit_end: int, figure_starts: tuple[int, ...]) -> bool:
     """Whether the words ending at ``hit_end`` lead one of the figures starting at ``figure_starts``:
     the figure comes within ``LEADS_NEXT_FIGURE`` characters, with no enumeration or clause mark
@@ -98,18 +117,22 @@ class IndicatorRule:
         )
 
     def distance(self, context: str, number_start: int, number_end: int, own_start: int, own_end: int,
-                 later_figures: tuple[int, ...] = ()) -> int | None:
+                 later_figures: tuple[int, ...] = (), earlier_figures: tuple[int, ...] = ()) -> int | None:
         """How far the nearest match of ``pattern`` lies from the figure (None when there is none);
         a match outside the figure's own clause adds ``BORROWED_PENALTY``, and so does a match that
         reaches into a later item of a list in the clause when the figure's own item names its
         topic (``in_later_item``). A match after the figure that leads a later figure
         (``later_figures``: their starts in ``context``) is that figure's topic and is not
-        counted (``leads_figure``)."""
+        counted (``leads_figure``); nor is a match in an earlier list item of the clause that
+        holds a figure of its own (``earlier_figures``: their starts; ``in_earlier_figure_item``)."""
         dist = None
         for hit in self.pattern.finditer(context):
             h_start, h_end = hit.span()
             later_item = False
             if h_end <= number_start:
+                if earlier_figures and in_earlier_figure_item(context, number_start, h_end, own_start,
+                                                              earlier_figures):
+                    continue
                 d = number_start - h_end
             elif h_start >= number_end:
                 if later_figures and leads_figure(context, h_end, later_figures):
@@ -162,14 +185,16 @@ class Codebook:
 
     def code_at(self, context: str, number_start: int, number_end: int, sentence: str, noun: str,
                 unit_normalized: str, value_kind: str, own_start: int, own_end: int,
-                later_figures: tuple[int, ...] = ()) -> Coding:
+                later_figures: tuple[int, ...] = (), earlier_figures: tuple[int, ...] = ()) -> Coding:
         """The indicator code of a figure, or none with the reason (``Coding``).
 
         ``context`` is the figure's clause, extended to neighbouring clauses when its own lead is
         too weak; ``[number_start, number_end)`` is the figure in it and ``[own_start, own_end)``
         its own clause (the rest is borrowed); ``noun`` is the noun written right after the
         measure word (2个督察小组 → 督察小组), or ""; ``later_figures`` are the starts of the
-        figures after it in the context (a match that leads one of them is not this figure's).
+        figures after it in the context (a match that leads one of them is not this figure's),
+        ``earlier_figures`` the starts of those before it (a match in an earlier list item that
+        holds one of them is not this figure's).
 
         A rule applies when the figure's kind is the indicator's ``value_kind`` and its unit is
         one of ``units_allowed`` (all of one unit family), its ``pattern`` occurs in the context,
@@ -193,7 +218,8 @@ class Codebook:
             # The conditions are independent; the pattern is tested first as it rules out most.
             if not rule.phrased_in(context, sentence, noun):
                 continue
-            dist = rule.distance(context, number_start, number_end, own_start, own_end, later_figures)
+            dist = rule.distance(context, number_start, number_end, own_start, own_end, later_figures,
+                                 earlier_figures)
             if dist is None:
                 continue
             key = (dist, rule.priority, rule.code)
@@ -210,10 +236,10 @@ class Codebook:
             rule = self.by_code[narrower[2]]
             return Coding(None, f"{rule.code}: narrower scope ({narrower[3]}); the indicator counts the {rule.scope}")
         return Coding(None, self._why_not(context, number_start, number_end, sentence, noun, unit_normalized,
-                                          value_kind, own_start, own_end, later_figures))
+                                          value_kind, own_start, own_end, later_figures, earlier_figures))
 
     def _why_not(self, context, number_start, number_end, sentence, noun, unit_normalized, value_kind,
-                 own_start, own_end, later_figures=()) -> str | None:
+                 own_start, own_end, later_figures=(), earlier_figures=()) -> str | None:
         """The note for a figure no rule took: the nearest indicator phrased in its own clause,
         and the kind or unit that keeps it out (None when no indicator is phrased there)."""
         if value_kind not in self.kinds or (value_kind == "other" and unit_normalized not in self.other_units):
@@ -222,7 +248,8 @@ class Codebook:
         for rule in self.rules:
             if not rule.phrased_in(context, sentence, noun):
                 continue
-            dist = rule.distance(context, number_start, number_end, own_start, own_end, later_figures)
+            dist = rule.distance(context, number_start, number_end, own_start, own_end, later_figures,
+                                 earlier_figures)
             if dist is None or dist >= BORROWED_PENALTY:
                 continue
             # Nearest first; of equally near siblings, one of the figure's kind, so the note names

@@ -178,11 +178,16 @@ def _long_enough(lead: str) -> bool:
 # Verbs that carry no topic of their own: a clause that opens with one and a figure continues the
 # clause before it (推进告知承诺制改革,实现182项涉企经营事项…).
 _LIGHT_VERB = re.compile(r"^(?:实现|完成|达到|达|涉及|覆盖|惠及)$")
+# A lead that names only the generic 事项 (items), at most after a two-character verb (梳理事项,
+# 录入事项), says no more than a light verb: the figure-less clause before names the list
+# (更新权力清单,梳理事项6392项).
+_GENERIC_LEAD = re.compile(r"^[\u4e00-\u9fff]{0,2}事项$")
 
 
 def _continued(sentence: _Sentence, k: int) -> int:
     """Where the context of a figure of clause ``k`` starts: the clause before when clause ``k``
-    opens with a light verb and its first figure (``实现182项…``) and the clause before states no
+    opens with a light verb and its first figure (``实现182项…``), or names only the generic 事项
+    before it (``梳理事项6392项``; ``_GENERIC_LEAD``), and the clause before states no
     figure, so that it sets the topic (``推进告知承诺制改革``); else clause ``k`` itself. A match in
     the clause before counts as borrowed, so the figure's own clause always wins."""
     own_start = sentence.starts[k]
@@ -190,7 +195,7 @@ def _continued(sentence: _Sentence, k: int) -> int:
         return own_start
     first = next((q.start for q in sentence.quantities if own_start <= q.start < sentence.ends[k]), own_start)
     lead = _strip_filler_end(_cut_fillers(sentence.text[own_start:first].strip()))
-    return sentence.starts[k - 1] if _LIGHT_VERB.match(lead) else own_start
+    return sentence.starts[k - 1] if _LIGHT_VERB.match(lead) or _GENERIC_LEAD.match(lead) else own_start
 
 
 # Verbs that say what a meeting or study session did: a clause that opens with one, after a clause
@@ -342,8 +347,10 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
                                      has_quotes)
                 prev_end_in_clause[k] = q_end
                 later = tuple(f - c_start for f in figure_starts[n_q + 1:] if f < c_end)
+                earlier = tuple(f - c_start for f in figure_starts[:n_q] if own_start <= f)
                 coding = code_at(text[c_start:c_end], q_start - c_start, q_end - c_start, sentence_text, noun,
-                                 q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start, later)
+                                 q.unit_normalized, q.value_kind, own_start - c_start, own_end - c_start, later,
+                                 earlier)
                 start, end = para_start + q_start, para_start + q_end
                 if start < last_start:
                     in_order = False

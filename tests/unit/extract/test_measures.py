@@ -114,6 +114,48 @@ def test_indicator_mapping_on_typical_phrasings(ctx, text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    # Cadres' exams are law exams in these reports even when the sentence does not repeat 法:
+    # exams held, takers and rates (issue 19, item 3, second round).
+    ("全区各级干部参加专题考试3场次,参考人数2100人,参考率达95%。",
+     {"3场次": "pufa_activities", "2100人": "pufa_participants", "95%": "pufa_exam_rate"}),
+    ("组织各单位开展模拟法律测试2次。", {"2次": "pufa_activities"}),
+    ("组织公务员招录考试2场,参加考试干部300人。", {"2场": None, "300人": None}),
+    # Leading cadres attending law lectures: an attendance beside the sessions (one meaning per code).
+    ("举办领导干部法治专题讲座4期,领导干部参加800人次。", {"4期": "leader_study", "800人次": "leader_study_attendance"}),
+    # Staff study is not the leaders' study.
+    ("组织干部职工开展宪法学习30场次。", {"30场次": None}),
+    # A title in 《》 counts as one word between 学习 and 法律法规.
+    ("常务会议学习了《某某省物业管理条例实施细则》《某某市河道管理办法》等法律法规6部。", {"6部": "leader_laws_studied"}),
+    # Problems found by an inspection in 个, and their categories in 方面.
+    ("开展法治督察,反馈问题15个,整改率100%。", {"15个": "duchas_issues", "100%": "duchas_rectification_rate"}),
+    ("整改法治督察反馈问题,涉及3大方面12个问题。", {"3大方面": "duchas_issues", "12个": "duchas_issues"}),
+    # Cases examined in a case-file review; cases examined elsewhere are not case files.
+    ("开展行政执法案卷评查1次,审查案件120起。", {"1次": "case_file_review_rounds", "120起": "case_file_review"}),
+    ("审查案件50件。", {"50件": None}),
+    # Permit lists: the older 审批事项, a from–to pair of levels, and no change or platform count.
+    ("行政审批事项从300项减少至200项。", {"300项": "permit_lists", "200项": "permit_lists"}),
+    ("梳理录入行政许可和公共服务类事项800项。", {"800项": "permit_lists"}),
+    ("对20项行政权力事项作出调整,清理审批事项12项。", {"20项": None, "12项": None}),
+    ("将500项政务服务事项纳入“一网通办”平台。", {"500项": None}),
+    ("“一网通办”网办率达90%。", {"90%": "permit_service_rate"}),
+    # A lead that names only the generic 事项 continues the figure-less clause before, which names the list.
+    ("更新权责清单,梳理事项500项。", {"500项": "permit_lists"}),
+    ("更新权责清单2份,梳理事项500项。", {"500项": None}),
+    ("召开部门协调会议,梳理事项20项。", {"20项": None}),
+    # A topic in an earlier list item that holds its own figure is that figure's; the verb that
+    # heads the list (修改) is shared by all items.
+    ("共修改、废止地方政府规章12件、规范性文件300件。", {"12件": "local_legislation", "300件": "normdoc_amended"}),
+    ("办理人大代表建议40件、督办事项15件。", {"40件": "npc_cppcc_proposals", "15件": None}),
+    # A topic in a clause before is weighed as borrowed, not dropped.
+    ("推进告知承诺制改革,实现80项涉企事项、12项证明和30项申请材料简化。", {"30项": "permit_lists"}),
+])
+def test_indicator_mapping_second_round_phrasings(ctx, text, expected):
+    got = by_surface(rows_of(text, ctx))
+    assert {s: got[s]["indicator_code"] for s in expected} == expected
+
+
+
+@pytest.mark.parametrize("text, expected", [
     # A topic phrase after the figure that leads a later figure is that figure's (issue 19, item 3).
     ("梳理中介服务事项50项、权责清单1200项。", {"50项": None, "1200项": "permit_lists"}),
     ("印发8项改革任务分解表,梳理行政许可事项300项。", {"8项": None, "300项": "permit_lists"}),
