@@ -492,7 +492,9 @@ def bench_theme_edit(scale: int, jobs: int, log) -> dict:
             path = codebooks / "theme_keywords.csv"
             with open(path, encoding="utf-8", newline="") as fh:
                 rows = list(csv.DictReader(fh))
-            rows.append({**rows[0], "keyword": "法治政府建设示范", "pattern": "", "notes": "benchmark: one keyword added"})
+            # A word the reports use and the codebook lacks, so that the coding (and what
+            # validation must check again) changes: an edit that changes no row would flatter it.
+            rows.append({**rows[0], "keyword": "信用", "pattern": "", "notes": "benchmark: one keyword added"})
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
                 writer.writeheader()
@@ -503,9 +505,11 @@ def bench_theme_edit(scale: int, jobs: int, log) -> dict:
         w = st.get("wall_seconds", {})
         out[label] = {"rc": res["rc"], "seconds": mem["process_wall_seconds"], "steps_run": st.get("steps_run"),
                       "process_s": w.get("process"), "write_s": w.get("package_stages_and_write"),
-                      "validate_s": w.get("validate_total"), "peak_pss_mib": mem["peak_pss_mib"]}
+                      "validate_s": w.get("validate_total"), "peak_pss_mib": mem["peak_pss_mib"],
+                      "validation_rules_run": st.get("validation_rules_run")}
         log(f"   {label:<10} {mem['process_wall_seconds']:.1f} s (process {w.get('process', 0):.1f}, write "
-            f"{w.get('package_stages_and_write', 0):.1f}, validate {w.get('validate_total', 0):.1f}); steps run: {st.get('steps_run')}")
+            f"{w.get('package_stages_and_write', 0):.1f}, validate {w.get('validate_total', 0):.1f}); steps run: {st.get('steps_run')}; "
+            f"content rules checked: {len(st.get('validation_rules_run') or [])}")
     shutil.rmtree(where, ignore_errors=True)
     return out
 

@@ -368,6 +368,8 @@ def _write_parquet(tmp: Path, specs: dict) -> None:
                     pending, rows = [table.slice(whole)], rows - whole
             if rows:
                 writer.write_table(pa.concat_tables(pending))
+    # Arrow's allocator keeps freed blocks for reuse; hand them back before validation needs memory.
+    pa.default_memory_pool().release_unused()
 
 
 def _link_if_same(old: Path, text: str, new: Path) -> bool:
@@ -627,10 +629,12 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         counts = _write_package(tmp, raw_dir, manifest_rows, summaries, ctx, copy_inputs=not in_place,
                                 seconds=write_seconds, previous=out_dir if out_dir.is_dir() else None)
         t1 = time.perf_counter()
+        n_summaries = len(summaries)
+        summaries = by_name = None  # written: only the verdicts are needed now, and validation needs the memory
         # Groups of reports are checked in worker processes once there are several groups. The
         # checks whose inputs are those the replaced package passed with are not run again.
         record_file = stamp_file.with_name("validated.json") if stamp_file else None
-        validation = validate_package(tmp, jobs=jobs if len(summaries) > 2 * REPORTS_PER_GROUP else 1,
+        validation = validate_package(tmp, jobs=jobs if n_summaries > 2 * REPORTS_PER_GROUP else 1,
                                       previous=_validated_record(record_file))
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0

@@ -23,6 +23,7 @@ and checked.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
@@ -227,7 +228,12 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1, previous
                 result.errors.append(f"{n}: its Parquet copy {parquet_path(n)} is missing")
     errors: list[str] = []
     by_group: list[dict[str, list[str]]] = []
-    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 and (own or rules) else None
+    pool = None
+    if jobs > 1 and (own or rules):
+        # The workers are forked: without this, their garbage collector would walk (and so copy)
+        # every object the build holds, nearly doubling the memory of each.
+        gc.freeze()
+        pool = ProcessPoolExecutor(max_workers=jobs)
     pending: deque = deque()  # checks of groups running in the pool, in group order
 
     def collect(future) -> None:
@@ -265,9 +271,10 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1, previous
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+            gc.unfreeze()
     for rule in rules:
         warnings_of[rule.name] = [w for group in by_group for w in group.get(rule.name, [])]
-    errors += check_keys(package_dir, specs, changed)
+    errors += _guarded(check_keys, package_dir, specs, changed)[0]
     if "policy_terms" in scoped and "policy_terms" in changed:
         terms = pd.read_csv(package_dir / specs["policy_terms"]["path"], dtype={"n_reports_with_term": "Int64"},
                             usecols=["report_id", "term_normalized", "n_reports_with_term"],

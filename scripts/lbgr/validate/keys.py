@@ -1,14 +1,17 @@
-"""Unique and foreign keys over whole tables, read as their key columns only."""
+"""Unique and foreign keys over whole tables, read as their key columns only, in Arrow (a key
+column of a large table takes a few bytes a row, and no Python object is made per row)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from lbgr.schema_registry import table_schema
+
+_SEP = "\x1f"  # joins the columns of a key into one string
 
 
 def _unique_keys(name: str) -> list[tuple[str, ...]]:
@@ -18,20 +21,19 @@ def _unique_keys(name: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(keys))
 
 
-def _columns(package_dir: Path, specs: dict, name: str, cols) -> pd.DataFrame:
-    """The columns ``cols`` of a table, as Arrow strings (compact: a key column of a large table
-    takes a few bytes a row)."""
-    return pd.read_csv(package_dir / specs[name]["path"], usecols=list(cols), dtype="string[pyarrow]",
-                       keep_default_na=False, na_values=[""])
-
-
-def _joined(df: pd.DataFrame, cols) -> pa.ChunkedArray:
-    """The key of each row as one Arrow string (the columns joined by a separator)."""
+def _key(package_dir: Path, specs: dict, name: str, cols) -> pa.Array:
+    """The key ``cols`` of every row of a table whose key cells are all filled, as one string
+    (the cells joined by a separator); an empty cell is a missing value, as everywhere else."""
     cols = list(cols)
-    key = df[cols[0]]
-    for col in cols[1:]:
-        key = key.str.cat(df[col].astype("string[pyarrow]"), sep="\x1f")
-    return pa.chunked_array(key.array._pa_array.chunks if hasattr(key.array, "_pa_array") else [pa.array(key.array)])
+    table = pacsv.read_csv(Path(package_dir) / specs[name]["path"], convert_options=pacsv.ConvertOptions(
+        include_columns=cols, column_types={c: pa.string() for c in cols}, null_values=[""],
+        strings_can_be_null=True, quoted_strings_can_be_null=True))
+    key = pc.binary_join_element_wise(*[table[c] for c in cols], _SEP)  # null when any cell is
+    return key.combine_chunks().drop_null()
+
+
+def _records(values, cols) -> list[dict]:
+    return [dict(zip(cols, v.split(_SEP))) for v in values]
 
 
 def check_keys(package_dir: Path, specs: dict, changed=None) -> list[str]:
@@ -44,29 +46,27 @@ def check_keys(package_dir: Path, specs: dict, changed=None) -> list[str]:
     for name in specs:
         if name not in present or name not in changed:
             continue
-        for key in _unique_keys(name):
-            df = _columns(package_dir, specs, name, key).dropna()
-            dup = df[df.duplicated(list(key), keep=False)].drop_duplicates()
-            if len(dup):
-                records = [{k: str(v) for k, v in r.items()} for r in dup.head(5).to_dict("records")]
-                errors.append(f"{name}: {list(key)} is not unique: {records}")
+        for cols in _unique_keys(name):
+            key = _key(package_dir, specs, name, cols)
+            if pc.count_distinct(key).as_py() == len(key):
+                continue
+            counts = pc.value_counts(key)  # in the order values first occur
+            repeated = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
+            errors.append(f"{name}: {list(cols)} is not unique: {_records(repeated[:5].to_pylist(), cols)}")
     for name in specs:
-        fks = table_schema(name).get("foreignKeys", [])
-        for fk in fks:
+        for fk in table_schema(name).get("foreignKeys", []):
             target, cols = fk["reference"]["resource"] or name, fk["reference"]["fields"]
             if target not in specs or target not in present:
                 errors.append(f"{name}: foreign key to missing resource '{target}'")
                 continue
             if name not in present or not {name, target} & changed:
                 continue
-            keys = _columns(package_dir, specs, name, fk["fields"]).dropna()
+            keys = _key(package_dir, specs, name, fk["fields"])
             if not len(keys):
                 continue
-            known = _joined(_columns(package_dir, specs, target, cols), cols)
-            found = pc.is_in(_joined(keys, fk["fields"]), value_set=pc.unique(known))
-            lost = keys[~found.to_numpy(zero_copy_only=False)]
+            lost = keys.filter(pc.invert(pc.is_in(keys, value_set=pc.unique(_key(package_dir, specs, target, cols)))))
             if len(lost):
-                examples = list(lost.astype(str).head(3).itertuples(index=False, name=None))
+                examples = [tuple(v.split(_SEP)) for v in lost[:3].to_pylist()]
                 errors.append(f"{name}: {len(lost)} rows whose {list(fk['fields'])} are not in {target}{list(cols)}, "
                               f"e.g. {examples}")
     return errors
