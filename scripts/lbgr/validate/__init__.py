@@ -304,8 +304,3 @@ def validate_package(package_dir: Path, use_frictionless: bool = True, full: boo
     result.seconds.update({"validate_frictionless": t1 - t0, "validate_pandera_rules": t2 - t1,
                            "validate_total": t2 - t0})
     return result
-
-
-def write_validation_report(result: Validation, path: Path) -> None:
-    path.write_text(json.dumps({"valid": result.ok, "errors": result.errors, "warnings": result.warnings},
-                               ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

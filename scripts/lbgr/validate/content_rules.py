@@ -16,7 +16,6 @@ import pandas as pd
 from lbgr.brackets import CLOSER_OF, QUOTE_PAIRS, closes
 
 SHARE_COLUMNS = ("keyword_hit_share", "unit_share", "char_share")
-TOLERANCE = 1e-9
 
 
 def _listed(ids: list, why: str, limit: int = 10) -> list[str]:
