@@ -455,23 +455,6 @@ def _install(tmp: Path, out_dir: Path, in_place: bool) -> None:
     shutil.rmtree(tmp)
 
 
-# Codebooks compiled into a module when it is imported, so that a build cannot read another
-# folder's copy (lbgr.extract.numbers builds its grammar from number_words.csv at import).
-COMPILED_AT_IMPORT = ("number_words",)
-
-
-def _unsupported_codebook_edit(codebooks_dir: Path) -> str | None:
-    """Why a codebooks folder cannot be used, or None: a codebook compiled at import that differs
-    from the package's own would be silently ignored."""
-    for name in COMPILED_AT_IMPORT:
-        own, other = paths.CODEBOOKS / f"{name}.csv", Path(codebooks_dir) / f"{name}.csv"
-        if other.resolve() != own.resolve() and other.exists() and other.read_bytes() != own.read_bytes():
-            return (f"{other} differs from {own}: {name}.csv is compiled into the number grammar when lbgr "
-                    f"is imported, so an edited copy in another codebooks folder would be ignored; edit {own} "
-                    "itself and rebuild")
-    return None
-
-
 def _owned_tempdir(parent: Path, kind: str) -> Path:
     """A temporary folder whose name says which process on which machine made it."""
     return Path(tempfile.mkdtemp(prefix=f".{kind}-{_HOST}-{os.getpid()}-", dir=parent))
@@ -539,9 +522,6 @@ def build(raw_dir: Path = paths.RAW, out_dir: Path = paths.ROOT, jobs: int = 1, 
     if restored:
         echo(f"note: rolled back an interrupted install: {', '.join(restored)}")
     ctx = Context(codebooks=codebooks or paths.CODEBOOKS, raw_dir=raw_dir)
-    if (problem := _unsupported_codebook_edit(ctx.codebooks_dir)) is not None:
-        echo(f"error: {problem}")
-        return EXIT_USAGE
 
     manifest = read_manifest(raw_dir / "sources.csv")
     files = raw_files(raw_dir)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from lbgr.extract.measures import count_figures
+from lbgr.extract.numbers import NumberGrammar, grammar
 from lbgr.parse.context import Context
 from lbgr.parse.model import ReportDoc, Section
 
@@ -105,7 +106,7 @@ def problems_span(doc: ReportDoc, part: Section, merged: bool) -> tuple[int, int
     return part.char_start, end, items
 
 
-def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
+def compliance_row(doc: ReportDoc, rules: ComplianceRules, g: NumberGrammar | None = None) -> dict:
     parts = sorted((s for s in doc.sections if s.level == 1), key=lambda s: s.char_start)
     row: dict = {"report_id": doc.report_id}
     present = set()
@@ -147,7 +148,7 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
         row.update({"has_causes": None, "causes_evidence": None, "causes_char_start": None, "causes_char_end": None,
                     "n_problems": None, "problems_char_share": None})
 
-    n_figures = count_figures(doc)
+    n_figures = count_figures(doc, g)
     row["n_figures"] = n_figures
     row["figures_per_1000_chars"] = round(n_figures * 1000 / len(body), 3) if body else None
 
@@ -161,4 +162,4 @@ def compliance_row(doc: ReportDoc, rules: ComplianceRules) -> dict:
 
 
 def extract_compliance(doc: ReportDoc, ctx: Context) -> dict[str, list[dict]]:
-    return {"compliance": [compliance_row(doc, ComplianceRules.from_context(ctx))]}
+    return {"compliance": [compliance_row(doc, ComplianceRules.from_context(ctx), grammar(ctx))]}

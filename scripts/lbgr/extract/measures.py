@@ -18,7 +18,7 @@ import re
 from operator import itemgetter
 
 from lbgr.extract.indicators import Codebook, codebook_of
-from lbgr.extract.numbers import OPEN_UNITS, Quantity, find_quantities, number_words
+from lbgr.extract.numbers import NumberGrammar, Quantity, default_grammar, find_quantities, grammar
 from lbgr.parse.model import ReportDoc
 
 _SENTENCE_END = set("。!?！？;；")
@@ -36,10 +36,6 @@ _FILLER_END_SET = frozenset(_FILLER_END_CHARS + "\n")  # a text ending otherwise
 # A lead that starts with one of these refers back to the clause before (占比, 其中, 涉及金额).
 _LEAD_REFERS_BACK = re.compile(r"^(?:其中|占比|占|涉及|合计|同比|环比|较上年|比上年|分别|含)")
 _MIN_TOPIC = 4  # characters a lead needs (after fillers) to count as naming its topic
-# The noun after a classifier names the counted thing (2个督察小组, 70件政府合同).
-_PRE_NOUN_UNITS = frozenset(number_words("noun_classifier"))
-# Where that noun ends: a verb or a conjunction (searched from the noun's second character on).
-_NOUN_STOP = re.compile("|".join(map(re.escape, number_words("noun_stop_word"))))
 _SUBJECT_LEAD = re.compile(r"^(?:等|及|和|与|以|对|为|在|将|把|有)+")
 _QUOTE_MARKS = re.compile(r"[“”‘’\"]")
 _MAX_SUBJECT = 20
@@ -246,10 +242,11 @@ def mapping_context(sentence: _Sentence, k: int, q_start: int, q_end: int | None
     return starts[0], nxt
 
 
-def counted_noun(text: str, clause_end: int, q: Quantity, has_quotes: bool = True) -> str:
+def counted_noun(text: str, clause_end: int, q: Quantity, has_quotes: bool = True, g: NumberGrammar | None = None) -> str:
     """The noun written right after a classifier (2个督察小组 → 督察小组), or "".
-    ``has_quotes``: whether ``text`` may hold quote marks."""
-    if q.unit not in _PRE_NOUN_UNITS:
+    ``has_quotes``: whether ``text`` may hold quote marks; ``g``: the number grammar."""
+    g = g or default_grammar()
+    if q.unit not in g.noun_classifiers:
         return ""
     pos = q.end
     if pos < clause_end and text[pos] == "的":
@@ -258,7 +255,7 @@ def counted_noun(text: str, clause_end: int, q: Quantity, has_quotes: bool = Tru
     if not m:
         return ""
     word = _unquoted(m.group(0), has_quotes)
-    stop = _NOUN_STOP.search(word, 1)
+    stop = g.noun_stop.search(word, 1)  # from the noun's second character on
     word = word[: stop.start()] if stop else word
     return word[:_MAX_SUBJECT] if len(word) >= 2 else ""
 
@@ -284,35 +281,38 @@ def subject_of(text: str, clause_start: int, q: Quantity, prev_end: int, noun: s
     return lead[-_MAX_SUBJECT:]
 
 
-def _cut_off(para_start: int, q: Quantity, body_end: int) -> bool:
+def _cut_off(para_start: int, q: Quantity, body_end: int, g: NumberGrammar) -> bool:
     """Whether the text is cut off right after the figure and its unit may be incomplete (压减至3个…
     of 个工作日); a complete one (5类, 2.4万余件) keeps the figure."""
-    return para_start + q.end >= body_end and (not q.unit or q.unit in OPEN_UNITS)
+    return para_start + q.end >= body_end and (not q.unit or q.unit in g.open_units)
 
 
 # The figures of the last report asked for: compliance (n_figures) and measures run one after the
 # other on the same report, and finding the figures is the costliest step of both.
-_LAST_FOUND: tuple[ReportDoc, list[list[Quantity]]] | None = None
+_LAST_FOUND: tuple[ReportDoc, NumberGrammar, list[list[Quantity]]] | None = None
 
 
-def quantities_of(doc: ReportDoc) -> list[list[Quantity]]:
+def quantities_of(doc: ReportDoc, g: NumberGrammar) -> list[list[Quantity]]:
     """``find_quantities`` of each of ``doc``'s paragraphs, in order (found once per report)."""
     global _LAST_FOUND
-    if _LAST_FOUND is None or _LAST_FOUND[0] is not doc:
-        _LAST_FOUND = (doc, [find_quantities(para.text) for para in doc.paragraphs or []])
-    return _LAST_FOUND[1]
+    if _LAST_FOUND is None or _LAST_FOUND[0] is not doc or _LAST_FOUND[1] is not g:
+        _LAST_FOUND = (doc, g, [find_quantities(para.text, g) for para in doc.paragraphs or []])
+    return _LAST_FOUND[2]
 
 
-def count_figures(doc: ReportDoc) -> int:
+def count_figures(doc: ReportDoc, g: NumberGrammar | None = None) -> int:
     """How many rows ``measure_rows`` makes for ``doc``: the figures of its paragraphs, by the same
     number grammar and the same rule for a text cut off after a figure (compliance's
     ``n_figures``, so that it and the ``measures`` table agree)."""
+    g = g or default_grammar()
     body_end = len(doc.body)
-    return sum(not _cut_off(para.char_start, q, body_end)
-               for para, found in zip(doc.paragraphs or [], quantities_of(doc)) for q in found)
+    return sum(not _cut_off(para.char_start, q, body_end, g)
+               for para, found in zip(doc.paragraphs or [], quantities_of(doc, g)) for q in found)
 
 
-def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
+def measure_rows(doc: ReportDoc, codebook: Codebook, g: NumberGrammar | None = None) -> list[dict]:
+    """The rows of ``measures`` for ``doc``; ``g``: the number grammar (by default the package's own)."""
+    g = g or default_grammar()
     rows: list[dict] = []
     report_id = doc.report_id
     id_prefix = f"{report_id}-m"
@@ -320,7 +320,7 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
     section_at = doc.section_at
     code_at = codebook.code_at
     body_end = len(doc.body)
-    for para, quantities in zip(doc.paragraphs or [], quantities_of(doc)):
+    for para, quantities in zip(doc.paragraphs or [], quantities_of(doc, g)):
         text = para.text
         if not quantities:
             continue
@@ -334,14 +334,14 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
             figure_starts = [q.start for q in sentence.quantities]
             for n_q, q in enumerate(sentence.quantities):
                 q_start, q_end = q.start, q.end
-                if _cut_off(para_start, q, body_end):
+                if _cut_off(para_start, q, body_end, g):
                     continue
                 # The clause whose span, its delimiter included, holds the figure's start (else the
                 # last): figures come in text order, so it is this one or a later one.
                 while k < last and starts[k + 1] <= q_start:
                     k += 1
                 own_start, own_end = starts[k], ends[k]
-                noun = counted_noun(text, own_end, q, has_quotes)
+                noun = counted_noun(text, own_end, q, has_quotes, g)
                 c_start, c_end = mapping_context(sentence, k, q_start, q_end)
                 subject = subject_of(text, own_start, q, prev_end_in_clause.get(k, own_start), noun, c_start,
                                      has_quotes)
@@ -385,4 +385,4 @@ def measure_rows(doc: ReportDoc, codebook: Codebook) -> list[dict]:
 
 def extract_measures(doc: ReportDoc, ctx) -> dict[str, list[dict]]:
     """Per-report stage: ``{"measures": rows}``."""
-    return {"measures": measure_rows(doc, codebook_of(ctx))}
+    return {"measures": measure_rows(doc, codebook_of(ctx), grammar(ctx))}

@@ -4,7 +4,7 @@
 (in Arabic numerals), the magnitude (万, 亿), the approximation qualifier, the measure word and
 the value with the magnitude applied. It is a pure function of the string and of the words of
 ``data/codebooks/number_words.csv`` (measure words, magnitudes, qualifiers, change verbs, set
-phrases, hotline words), read once at import: no report. What a figure *counts* (its subject
+phrases, hotline words; a ``NumberGrammar`` is compiled once per codebooks folder): no report. What a figure *counts* (its subject
 and indicator) is decided later, in ``lbgr.extract.measures``.
 
 What is a quantity
@@ -38,71 +38,106 @@ multiples ``3倍``) and ``slogan`` (a service radius such as ``15分钟…圈``)
 from __future__ import annotations
 
 import bisect
-import csv
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from itertools import accumulate
-from pathlib import Path
 
-from lbgr import paths
-
+from lbgr.parse.context import Context
 
 # --- the words ----------------------------------------------------------------------------
-# The vocabulary is data (``data/codebooks/number_words.csv``); this module keeps the grammar that
-# combines it. ``find_quantities`` takes no context, so the codebook is read once, at import.
-def _read_words(path: Path = paths.CODEBOOKS / "number_words.csv") -> dict[str, list[dict[str, str]]]:
-    """The rows of the codebook by role, each role's rows in file order (the order they are tried in)."""
-    by_role: dict[str, list[dict[str, str]]] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            by_role.setdefault(row["number_word_role"], []).append(row)
-    return by_role
+# The vocabulary is data (``number_words.csv``, read from the build's codebooks folder); this
+# module keeps the grammar that combines it. A ``NumberGrammar`` is compiled once per codebook.
+
+class NumberGrammar:
+    """The number grammar compiled from the rows of ``number_words.csv``; each role's rows are
+    tried in the codebook's order."""
+
+    def __init__(self, rows: list[dict[str, str]]):
+        self._by_role: dict[str, list[dict[str, str]]] = {}
+        for row in rows:
+            self._by_role.setdefault(row["number_word_role"], []).append(row)
+        by_role = self._by_role
+        # (as written, normalised, kind, characters that must NOT follow it). Longest first: the
+        # grammar takes the first entry that matches at the position after the number and magnitude.
+        self.units: list[tuple[str, str, str, str]] = [
+            (r["number_word"], r["normalized_as"], r["measure_kind"], r["not_after"]) for r in by_role["unit"]]
+        self.unit_index = {u[0]: u for u in self.units}
+        # Measure words that begin a longer measure word of another kind (个 → 个工作日, 分 → 分钟): a
+        # figure that ends the text with one of them may have lost the rest of its unit.
+        self.open_units = frozenset(w for w, _, kind, _ in self.units
+                                    if any(o != w and o.startswith(w) and k != kind for o, _, k, _ in self.units))
+        self.unit_first = frozenset(u[0][0] for u in self.units)
+        # The grammar's choice of measure word at a position is the first entry of ``units`` written
+        # there that is not followed by one of its excluded characters: an alternation tries its
+        # branches in order, so this pattern matches exactly that entry.
+        self.unit_at = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])" if not_after else "")
+                                           for word, _, _, not_after in self.units))
+        # Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
+        # 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
+        self.cn_units = frozenset(r["number_word"] for r in by_role["unit"] if r["after_chinese_numeral"] == "true")
+        self.scales = [(r["number_word"], int(r["normalized_as"])) for r in by_role["scale"]]
+        # Qualifiers written before the number, longest first, and after the measure word.
+        self.prefix_qualifiers = [(r["number_word"], r["normalized_as"]) for r in by_role["prefix_qualifier"]]
+        self.postfix_qualifiers = [(r["number_word"], r["normalized_as"]) for r in by_role["postfix_qualifier"]]
+        self.infix_qualifiers = {r["number_word"]: r["normalized_as"] for r in by_role["infix_qualifier"]}
+        self.not_prefix_before = {r["number_word"]: r["not_before"] for r in by_role["prefix_qualifier"] if r["not_before"]}
+        # Chinese numerals followed by these words are set phrases, not counts.
+        self.cn_set_phrase = re.compile(f"(?:{self._any_of('set_phrase_classifier')})(?:{self._any_of('set_phrase_word')})")
+        self.hotline_after = re.compile(
+            f"(?:{self._any_of('hotline_service_prefix')})?(?:{self._any_of('hotline_service_word')})")
+        # 增长率 names a rate (a level), not a growth.
+        self.change_verb = re.compile(f"({self._any_of('change_verb')})(?!率)")
+        self.change_compare = re.compile(f"({self._any_of('change_comparison')})")
+        # What can follow the number of a quantity: a range separator, an infix qualifier, a
+        # magnitude, a percent sign, 成 or a measure word. A token followed by anything else is
+        # rejected at once.
+        self.scale_first = frozenset(s[0] for s, _ in self.scales)
+        self.can_follow = (_RANGE_SEPS | frozenset("%％成") | frozenset(self.infix_qualifiers) | self.scale_first
+                           | self.unit_first)
+        # Where the next token worth reading starts. Every token starts with a digit or a Chinese
+        # numeral and each of them starts a token, so the next token is the one matched where the
+        # next of them stands; the scan also passes over a run of Chinese numerals that is not
+        # followed by what can follow a number (一是, 进一步), which is a token rejected at once with
+        # no token starting inside it. It stops at digits, at 百分之 and at the other runs.
+        self.candidate_start = re.compile(
+            f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
+            f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(self.can_follow | {'年'})))}]))")
+        # The first characters of measure words that nothing else after a number starts with.
+        self.plain_unit_first = (self.unit_first - _RANGE_SEPS - frozenset("%％成") - frozenset(self.infix_qualifiers)
+                                 - self.scale_first)
+        self.prefix_last = frozenset(word[-1] for word, _ in self.prefix_qualifiers)
+        self.postfix_first = frozenset(word[0] for word, _ in self.postfix_qualifiers)
+        # For ``lbgr.extract.measures``: the noun after a classifier names the counted thing
+        # (2个督察小组, 70件政府合同), and ends at a verb or a conjunction.
+        self.noun_classifiers = frozenset(self.words("noun_classifier"))
+        self.noun_stop = re.compile(self._any_of("noun_stop_word"))
+
+    def words(self, role: str) -> list[str]:
+        """The words of ``role`` in the codebook's order."""
+        return [r["number_word"] for r in self._by_role.get(role, [])]
+
+    def _any_of(self, role: str) -> str:
+        """A pattern for the words of ``role``: an alternation tries them in the codebook's order."""
+        return "|".join(map(re.escape, self.words(role)))
 
 
-_WORDS = _read_words()
+@lru_cache(maxsize=8)
+def grammar(ctx: Context) -> NumberGrammar:
+    """The number grammar of the codebooks ``ctx`` reads."""
+    return NumberGrammar(ctx.codebook("number_words"))
 
 
-def number_words(role: str) -> list[str]:
-    """The words of ``role`` in the codebook's order."""
-    return [r["number_word"] for r in _WORDS[role]]
+@lru_cache(maxsize=1)
+def default_grammar() -> NumberGrammar:
+    """The number grammar of the package's own codebooks (``data/codebooks``)."""
+    return grammar(Context())
 
 
-def _any_of(role: str) -> str:
-    """A pattern for the words of ``role``: an alternation tries them in the codebook's order."""
-    return "|".join(map(re.escape, number_words(role)))
-
-
-# (as written, normalised, kind, characters that must NOT follow it). Longest first: the
-# grammar takes the first entry that matches at the position after the number and magnitude.
-UNITS: list[tuple[str, str, str, str]] = [
-    (r["number_word"], r["normalized_as"], r["measure_kind"], r["not_after"]) for r in _WORDS["unit"]]
-_UNIT_INDEX = {u[0]: u for u in UNITS}
-# Measure words that begin a longer measure word of another kind (个 → 个工作日, 分 → 分钟): a
-# figure that ends the text with one of them may have lost the rest of its unit.
-OPEN_UNITS = frozenset(w for w, _, kind, _ in UNITS
-                       if any(o != w and o.startswith(w) and k != kind for o, _, k, _ in UNITS))
-_UNIT_FIRST = frozenset(u[0][0] for u in UNITS)
-# The grammar's choice of measure word at a position is the first entry of UNITS written there
-# that is not followed by one of its excluded characters: an alternation tries its branches in
-# order, so this pattern matches exactly that entry.
-_UNIT_AT = re.compile("|".join(re.escape(word) + (f"(?![{re.escape(not_after)}])" if not_after else "")
-                               for word, _, _, not_after in UNITS))
-
-# Chinese numerals may take only count words that usually count things (四部, 二十五个批次,
-# 两个领域, 三大类, 四批): with any other word a Chinese numeral is too often part of a name.
-_CN_UNITS = frozenset(r["number_word"] for r in _WORDS["unit"] if r["after_chinese_numeral"] == "true")
 # A count of years (连续三年, 连续6年) is a duration only after these words: elsewhere a number
 # before 年 is a calendar year or a date.
 _YEARS_AFTER = ("连续",)
-
-_SCALES = [(r["number_word"], int(r["normalized_as"])) for r in _WORDS["scale"]]
-
-# Qualifiers written before the number, longest first, and after the measure word.
-_PREFIX_QUALIFIERS = [(r["number_word"], r["normalized_as"]) for r in _WORDS["prefix_qualifier"]]
-_POSTFIX_QUALIFIERS = [(r["number_word"], r["normalized_as"]) for r in _WORDS["postfix_qualifier"]]
-_INFIX_QUALIFIERS = {r["number_word"]: r["normalized_as"] for r in _WORDS["infix_qualifier"]}
-_NOT_PREFIX_BEFORE = {r["number_word"]: r["not_before"] for r in _WORDS["prefix_qualifier"] if r["not_before"]}
 
 _D = "[0-9０-９]"
 _AR = rf"(?:{_D}{{1,3}}(?:[,，]{_D}{{3}}(?!{_D}))+|{_D}+)(?:[.．]{_D}+)?"
@@ -120,13 +155,7 @@ _POWERS = {"十": 10, "百": 100, "千": 1000}
 
 _QUOTES = {"“": "”", "《": "》", "‘": "’", "「": "」", "『": "』", "〈": "〉", "〔": "〕", "【": "】"}
 _GLUE = set("+*×＋＊/／=＝#＃@") | set("?？\ufffd")
-# Chinese numerals followed by these words are set phrases, not counts.
-_CN_SET_PHRASE = re.compile(f"(?:{_any_of('set_phrase_classifier')})(?:{_any_of('set_phrase_word')})")
-_HOTLINE_AFTER = re.compile(f"(?:{_any_of('hotline_service_prefix')})?(?:{_any_of('hotline_service_word')})")
 _SLOGAN_AFTER = re.compile(r"[”’\"]?[^,;。，；、]{0,10}圈")
-# 增长率 names a rate (a level), not a growth.
-_CHANGE_VERB = re.compile(f"({_any_of('change_verb')})(?!率)")
-_CHANGE_COMPARE = re.compile(f"({_any_of('change_comparison')})")
 # A clause that ends with one of these before the figure states a level (压缩到6个工作日), not a
 # change: (到|至|为|达到?)(约|近|超过|逾)? written out, so that a test of the clause's end is a
 # single ``str.endswith``.
@@ -336,7 +365,7 @@ def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
 
 
 def _excluded_context(text: str, start: int, num_end: int, token_kind: str, token: str, unit: str,
-                      unit_pos: int) -> bool:
+                      unit_pos: int, g: NumberGrammar) -> bool:
     """True when the number at ``start`` is an ordinal, a label, a hotline, a year or a set phrase."""
     before = text[start - 1] if start > 0 else " "
     if before == " " and start > 1 and text[start - 2] == "第":
@@ -361,7 +390,7 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
         # words after the number, rarely a hotline's or a year's, are looked at first.
         n = len(token)
         if n == 3 or n == 5:
-            if _HOTLINE_AFTER.match(text, num_end) and _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
+            if g.hotline_after.match(text, num_end) and _HOTLINE_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
                 return True
         elif n == 4:
             if text.startswith(("年", "年度"), num_end) and _YEAR_DIGITS.fullmatch(token.translate(_FULLWIDTH)):
@@ -369,7 +398,7 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     elif token_kind == "cn":
         if token == "一":
             return True  # 一批, 一次性, 一对一, 一站式 … are never reported figures
-        if _CN_SET_PHRASE.match(text, unit_pos):
+        if g.cn_set_phrase.match(text, unit_pos):
             return True
         # Alternating idioms: 三番五次, 七上八下.
         if len(token) == 1 and start >= 2 and text[start - 2] in _CN_CHARS and text[start - 1] not in _CN_CHARS:
@@ -382,41 +411,43 @@ def _excluded_context(text: str, start: int, num_end: int, token_kind: str, toke
     return False
 
 
-def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str) -> str:
+def _change_or_level(text: str, number_start: int, unit_normalized: str, kind: str, g: NumberGrammar) -> str:
     """The kind of the figure at ``number_start``, given the words of its clause before it."""
     # The clause's words before the figure are text[lead:number_start].
     lead = max(text.rfind(c, 0, number_start) for c in _CLAUSE_BREAK_CHARS) + 1
     # Every way to a change needs a change verb, which most clauses lack: asked first, it settles
     # most figures with one search (the conditions are independent, so the order is free).
-    if _CHANGE_VERB.search(text, lead, number_start) is None:
+    if g.change_verb.search(text, lead, number_start) is None:
         return kind
     # The lead holds no line break (that is a clause break too), so its end is the only place
     # where ``(到|至|为|达到?)(约|近|超过|逾)?$`` could match.
     if text.endswith(_LEVEL_ENDINGS, lead, number_start):
         return kind
-    if unit_normalized in ("%", "倍", "百分点") or _CHANGE_COMPARE.search(text, lead, number_start):
+    if unit_normalized in ("%", "倍", "百分点") or g.change_compare.search(text, lead, number_start):
         return "change"
     return kind
 
 
-def find_quantities(text: str) -> list[Quantity]:
-    """Every quantity stated in ``text``, in order; spans index ``text``."""
+def find_quantities(text: str, g: NumberGrammar | None = None) -> list[Quantity]:
+    """Every quantity stated in ``text``, in order; spans index ``text``. ``g``: the grammar of the
+    build's codebooks (``grammar(ctx)``); by default that of the package's own."""
+    g = g or default_grammar()
     out: list[Quantity] = []
     quoted: _Quoted | None = None  # made when a first token needs it; many paragraphs have none
-    next_start, token_at = _CANDIDATE_START.search, _TOKEN.match
+    next_start, token_at = g.candidate_start.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
         m = token_at(text, at.start())
         pos = m.end()
-        # Most tokens are followed by nothing a quantity can continue with (see ``_CAN_FOLLOW``),
+        # Most tokens are followed by nothing a quantity can continue with (see ``g.can_follow``),
         # and a lone 一 is never a figure (``_excluded_context``): rejected without a call.
-        if m.lastgroup != "pct" and text[pos:pos + 1] not in _CAN_FOLLOW and not _spaced(text, pos, m.lastgroup) \
+        if m.lastgroup != "pct" and text[pos:pos + 1] not in g.can_follow and not _spaced(text, pos, m.lastgroup, g) \
                 and not (text[pos:pos + 1] == "年" and text.endswith(_YEARS_AFTER, 0, at.start())) \
                 or m.group() == "一":
             continue
         if quoted is None:
             quoted = _Quoted(text)
-        q = _read_quantity(text, m, quoted)
+        q = _read_quantity(text, m, quoted, g)
         if q is not None:
             out.append(q)
             if q.end > pos:
@@ -424,35 +455,18 @@ def find_quantities(text: str) -> list[Quantity]:
     return out
 
 
-# What can follow the number of a quantity: a range separator, an infix qualifier, a magnitude,
-# a percent sign, 成 or a measure word. A token followed by anything else is rejected at once.
-_SCALE_FIRST = frozenset(s[0] for s, _ in _SCALES)
-_CAN_FOLLOW = _RANGE_SEPS | frozenset("%％成") | frozenset(_INFIX_QUALIFIERS) | _SCALE_FIRST | _UNIT_FIRST
-# Where the next token worth reading starts. Every token starts with a digit or a Chinese numeral
-# and each of them starts a token, so the next token is the one matched where the next of them
-# stands; the scan, a fast one for a character of a set, also passes over a run of Chinese
-# numerals that is not followed by what can follow a number (一是, 进一步), which is a token
-# rejected at once with no token starting inside it. It stops at digits, at 百分之 and at the
-# other runs.
-_CANDIDATE_START = re.compile(
-    f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
-    f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(_CAN_FOLLOW | {'年'})))}]))")
-# The first characters of measure words that nothing else after a number starts with.
-_PLAIN_UNIT_FIRST = _UNIT_FIRST - _RANGE_SEPS - frozenset("%％成") - frozenset(_INFIX_QUALIFIERS) - _SCALE_FIRST
-_PREFIX_LAST = frozenset(word[-1] for word, _ in _PREFIX_QUALIFIERS)
-_POSTFIX_FIRST = frozenset(word[0] for word, _ in _POSTFIX_QUALIFIERS)
 # Characters after 成 that make it part of a word (成立, 成功, 成为 …) rather than "tenths".
 _NOT_AFTER_CHENG = frozenset("立功为员本果效交绩熟就品都长年")
 
 
-def _spaced(text: str, p: int, token_kind: str | None) -> bool:
+def _spaced(text: str, p: int, token_kind: str | None, g: NumberGrammar) -> bool:
     """A space at ``p`` after an Arabic number, followed by what can follow one (``1 次``, ``1.3 万件``,
     ``240 余人次``: pages that put spaces around figures)."""
-    return (token_kind == "ar" and text[p:p + 1] == " " and text[p + 1:p + 2] in _CAN_FOLLOW
+    return (token_kind == "ar" and text[p:p + 1] == " " and text[p + 1:p + 2] in g.can_follow
             and text[p + 1:p + 2] not in _RANGE_SEPS)
 
 
-def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
+def _read_quantity(text: str, m: re.Match, quoted: _Quoted, g: NumberGrammar) -> Quantity | None:
     """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(text)``."""
     token = m.group()
     if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
@@ -467,13 +481,13 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     high: int | Decimal | None = None
     qualifier = "exact"
     scale, factor = "", 1
-    if _spaced(text, p, token_kind):
+    if _spaced(text, p, token_kind, g):
         p += 1
     c = text[p:p + 1]
-    if token_kind != "pct" and c in _PLAIN_UNIT_FIRST:
+    if token_kind != "pct" and c in g.plain_unit_first:
         # Most figures are a number and a measure word (244件), with no range, qualifier or
         # magnitude between them: the measure word is looked up at once.
-        unit, unit_norm, kind = _measure_word(text, p, token_kind)
+        unit, unit_norm, kind = _measure_word(text, p, token_kind, g)
         if unit is None:
             return None
     elif c == "年":
@@ -493,23 +507,23 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
         if token_kind == "pct":
             unit, unit_norm, kind = "百分之", "%", "percent"
         else:
-            if text[p:p + 1] in _INFIX_QUALIFIERS and (token_kind == "ar" or token[-1] in "十百千"):
-                qualifier = _INFIX_QUALIFIERS[text[p]]
+            if text[p:p + 1] in g.infix_qualifiers and (token_kind == "ar" or token[-1] in "十百千"):
+                qualifier = g.infix_qualifiers[text[p]]
                 p += 1
-                if _spaced(text, p, token_kind):
+                if _spaced(text, p, token_kind, g):
                     p += 1
-            if text[p:p + 1] in _SCALE_FIRST:
-                for s, f in _SCALES:
+            if text[p:p + 1] in g.scale_first:
+                for s, f in g.scales:
                     if text.startswith(s, p):
                         if s == "千" and (token_kind == "cn" or text[p + 1:p + 2] in ("米", "克", "瓦")):
                             continue
                         scale, factor = s, f
                         p += len(s)
-                        if _spaced(text, p, token_kind):
+                        if _spaced(text, p, token_kind, g):
                             p += 1
                         break
-            if scale and text[p:p + 1] in _INFIX_QUALIFIERS:
-                qualifier = _INFIX_QUALIFIERS[text[p]]
+            if scale and text[p:p + 1] in g.infix_qualifiers:
+                qualifier = g.infix_qualifiers[text[p]]
                 p += 1
             c = text[p:p + 1]
             if c == "%" or c == "％":
@@ -519,7 +533,7 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
                 unit, unit_norm, kind = "成", "%", "percent"
                 factor = 10
             else:
-                unit, unit_norm, kind = _measure_word(text, p, token_kind)
+                unit, unit_norm, kind = _measure_word(text, p, token_kind, g)
                 if unit is None:
                     return None
     unit_pos = p
@@ -527,17 +541,17 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
         p += len(unit)
 
     start = num_start
-    if text[num_start - 1:num_start] in _PREFIX_LAST:
-        for word, qual in _PREFIX_QUALIFIERS:
+    if text[num_start - 1:num_start] in g.prefix_last:
+        for word, qual in g.prefix_qualifiers:
             if text[max(0, num_start - len(word)):num_start] == word:
                 w0 = num_start - len(word)
-                if word in _NOT_PREFIX_BEFORE and w0 > 0 and text[w0 - 1] in _NOT_PREFIX_BEFORE[word]:
+                if word in g.not_prefix_before and w0 > 0 and text[w0 - 1] in g.not_prefix_before[word]:
                     continue
                 qualifier = qual  # in reading order, a qualifier before the number comes first
                 start = w0
                 break
-    if text[p:p + 1] in _POSTFIX_FIRST:
-        for word, qual in _POSTFIX_QUALIFIERS:
+    if text[p:p + 1] in g.postfix_first:
+        for word, qual in g.postfix_qualifiers:
             if text.startswith(word, p):
                 if qualifier == "exact":
                     qualifier = qual
@@ -546,14 +560,14 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
     if high is not None:
         qualifier = "range"
 
-    if _excluded_context(text, num_start, m.end(), token_kind, token, unit, unit_pos):
+    if _excluded_context(text, num_start, m.end(), token_kind, token, unit, unit_pos, g):
         return None
     if (kind == "duration" or unit_norm in ("公里", "千米")) and _SLOGAN_AFTER.match(text, p):
         kind = "slogan"
     else:
         if quoted.inside(num_start):
             return None
-        kind = _change_or_level(text, start, unit_norm, kind)
+        kind = _change_or_level(text, start, unit_norm, kind, g)
 
     # Chinese numerals (and so 成) are always ints, which ``_plain`` writes as ``str(int(d))``.
     if high is None:
@@ -572,14 +586,15 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted) -> Quantity | None:
         "number_start": num_start})
 
 
-def _measure_word(text: str, p: int, token_kind: str) -> tuple[str, str, str] | tuple[None, None, None]:
+def _measure_word(text: str, p: int, token_kind: str,
+                  g: NumberGrammar) -> tuple[str, str, str] | tuple[None, None, None]:
     """(as written, normalised, kind) of the measure word written at ``p`` after a number of
-    ``token_kind``: the first entry of ``UNITS`` there that is not
-    followed by one of its excluded characters and, after a Chinese numeral, one of ``_CN_UNITS``."""
-    m = _UNIT_AT.match(text, p)  # the first such entry, found in one call (see ``_UNIT_AT``)
+    ``token_kind``: the first entry of ``g.units`` there that is not
+    followed by one of its excluded characters and, after a Chinese numeral, one of ``g.cn_units``."""
+    m = g.unit_at.match(text, p)  # the first such entry, found in one call (see ``g.unit_at``)
     if m is None:
         return None, None, None
-    unit, unit_norm, kind, _ = _UNIT_INDEX[m.group()]
-    if token_kind == "cn" and unit not in _CN_UNITS:
+    unit, unit_norm, kind, _ = g.unit_index[m.group()]
+    if token_kind == "cn" and unit not in g.cn_units:
         return None, None, None
     return unit, unit_norm, kind

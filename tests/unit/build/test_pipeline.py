@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lbgr import paths, pipeline
-from lbgr.build.run import EXIT_OK, EXIT_USAGE, build
+from lbgr.build.run import EXIT_OK, build
 from lbgr.parse.context import Context
 from lbgr.parse.report import process_text
 from testroot import ROOT
@@ -96,12 +96,24 @@ def test_editing_one_codebook_reruns_only_the_steps_that_read_it(tmp_path):
     assert _tables(out) == _tables(scratch)
 
 
-def test_an_edited_number_words_codebook_in_another_folder_is_refused_not_ignored(tmp_path):
+def test_an_edited_number_words_codebook_in_another_folder_is_used(tmp_path):
     codebooks = tmp_path / "codebooks"
     shutil.copytree(paths.CODEBOOKS, codebooks)
-    messages: list[str] = []
     out = tmp_path / "pkg"
-    _edit(codebooks / "number_words.csv", lambda rows: rows.append({**rows[0], "number_word": "测试单位"}))
-    assert build(RAW, out, echo=messages.append, codebooks=codebooks) == EXIT_USAGE
-    assert any("number_words.csv" in m and str(codebooks) in m for m in messages)
-    assert not out.exists()
+    quiet = lambda *_: None  # noqa: E731
+    assert build(RAW, out, echo=quiet, codebooks=codebooks) == EXIT_OK
+    before = _tables(out)
+
+    def without_jian(rows):  # the measure word 件, which the reports use often
+        rows[:] = [r for r in rows if not (r["number_word_role"] == "unit" and r["number_word"] == "件")]
+
+    _edit(codebooks / "number_words.csv", without_jian)
+    second: dict = {}
+    assert build(RAW, out, echo=quiet, stats=second, codebooks=codebooks) == EXIT_OK
+    # The steps that read the number grammar rerun, with the edited copy: no figure in 件 is left.
+    assert set(second["steps_run"]) == {"compliance", "measures", "report_indicators"}
+    units_before = [row["unit"] for row in csv.DictReader(before["measures.csv"].decode("utf-8").splitlines())]
+    with open(out / "data" / "tables" / "measures.csv", encoding="utf-8", newline="") as fh:
+        units = [row["unit"] for row in csv.DictReader(fh)]
+    assert "件" in units_before and units and "件" not in units
+    assert _tables(out)["compliance.csv"] != before["compliance.csv"]  # n_figures counts by the same grammar

@@ -253,16 +253,17 @@ def test_quoted_inside_agrees_with_quoted_spans(text):
                                  "然", "元", "素", "市", "场", "所", "有", "大类", "批次", "字"]), max_size=4).map("".join),
        st.sampled_from(["ar", "cn"]))
 def test_measure_word_is_the_first_unit_written_and_not_excluded(text, token_kind):
-    # ``_measure_word`` uses one alternation; the rule it stands for is a walk through ``UNITS``.
-    from lbgr.extract.numbers import _CN_UNITS, UNITS, _measure_word
+    # ``_measure_word`` uses one alternation; the rule it stands for is a walk through the units.
+    from lbgr.extract.numbers import _measure_word, default_grammar
 
+    g = default_grammar()
     expected = (None, None, None)
-    for word, norm, kind, not_after in UNITS:
+    for word, norm, kind, not_after in g.units:
         if text.startswith(word) and text[len(word):len(word) + 1] not in set(not_after):
-            if not (token_kind == "cn" and word not in _CN_UNITS):
+            if not (token_kind == "cn" and word not in g.cn_units):
                 expected = (word, norm, kind)
             break
-    assert _measure_word(text, 0, token_kind) == expected
+    assert _measure_word(text, 0, token_kind, g) == expected
 
 
 # --- real pages (issue 18) --------------------------------------------------------------------
