@@ -157,16 +157,22 @@ def spool_file(path: Path, expected_sha256: str | None, ctx: Context, target: Pa
     summary = FileSummary(outcome.verdict, seconds=outcome.seconds, ran=outcome.ran)
     fragment = None
     if outcome.result is not None:
-        doc = outcome.result.doc
-        tables = {**outcome.result.tables, **outcome.stage_rows}
-        fragment = Fragment(body=doc.body, csv=outcome.csv,
-                            rows={name: rows for name, rows in tables.items() if name not in outcome.csv})
-        summary.rows = {name: len(rows) for name, rows in tables.items()}
-        summary.cross = {name: st.summarise(tables.get(st.resource, [])) for name, st in pipeline.CROSS_REPORT_STAGES}
-        summary.source_format = doc.meta["source_format"]
-        summary.is_traditional_source = bool(doc.meta["is_traditional_source"])
-        summary.body_chars = len(doc.body)
-        summary.fragment = target
+        try:
+            doc = outcome.result.doc
+            tables = {**outcome.result.tables, **outcome.stage_rows}
+            fragment = Fragment(body=doc.body, csv=outcome.csv,
+                                rows={name: rows for name, rows in tables.items() if name not in outcome.csv})
+            summary.rows = {name: len(rows) for name, rows in tables.items()}
+            summary.cross = {name: st.summarise(tables.get(st.resource, [])) for name, st in pipeline.CROSS_REPORT_STAGES}
+            summary.source_format = doc.meta["source_format"]
+            summary.is_traditional_source = bool(doc.meta["is_traditional_source"])
+            summary.body_chars = len(doc.body)
+            summary.fragment = target
+        except Exception as exc:  # rows a cross-report step cannot summarise are this file's problem only
+            fragment, summary.fragment = None, None
+            summary.verdict.verdict = "rejected"
+            summary.verdict.reasons = [f"internal error while assembling its rows ({type(exc).__name__}: {exc}); "
+                                       "please report it"]
     fragments.write(target, replace(summary, ran=[]), fragment)  # taken from the cache, it ran nothing
     return summary
 

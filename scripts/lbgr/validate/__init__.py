@@ -230,8 +230,8 @@ def check_content(package_dir: Path, result: Validation, jobs: int = 1, previous
     by_group: list[dict[str, list[str]]] = []
     pool = None
     if jobs > 1 and (own or rules):
-        # The workers are forked: without this, their garbage collector would walk (and so copy)
-        # every object the build holds, nearly doubling the memory of each.
+        # The workers are forked: without this, their garbage collector would walk every object
+        # the build holds, and so copy the memory pages that hold them into each worker.
         gc.freeze()
         pool = ProcessPoolExecutor(max_workers=jobs)
     pending: deque = deque()  # checks of groups running in the pool, in group order

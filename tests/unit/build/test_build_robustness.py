@@ -126,3 +126,26 @@ def test_a_one_job_build_starts_no_worker_process(tmp_path, monkeypatch):
     assert build(RAW, tmp_path / "one", jobs=1, echo=lines.append, cache_dir=False) == EXIT_OK
     assert any("package written" in line for line in lines)
     assert validate_package(tmp_path / "one").ok
+
+
+def test_a_stage_whose_rows_cannot_be_written_rejects_that_report_only(tmp_path, monkeypatch):
+    from lbgr import pipeline
+    from lbgr.build.run import EXIT_REJECTED
+
+    import csv
+
+    with open(ROOT / "data" / "tables" / "reports.csv", encoding="utf-8", newline="") as fh:
+        first = next(csv.DictReader(fh))
+    victim, victim_id = first["source_file"], first["report_id"]
+
+    def bad_rows(doc, ctx):
+        # A cell the schema's integer column cannot hold, for one report: formatting it fails.
+        return {"compliance": [{"report_id": doc.report_id, "n_figures": object()}]} if doc.report_id == victim_id else {}
+
+    monkeypatch.setattr(pipeline, "PER_REPORT_STAGES", [*pipeline.PER_REPORT_STAGES, ("bad", bad_rows)])
+    messages: list[str] = []
+    assert build(RAW, tmp_path / "pkg", echo=messages.append, cache_dir=False) == EXIT_REJECTED
+    line = next(m for m in messages if victim in m)
+    assert line.startswith("rejected") and "internal error" in line, line
+    accepted = [m for m in messages if m.startswith("accepted")]
+    assert len(accepted) == len(list(RAW.glob("*.txt"))) - 1
