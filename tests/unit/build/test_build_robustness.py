@@ -129,10 +129,10 @@ def test_a_one_job_build_starts_no_worker_process(tmp_path, monkeypatch):
 
 
 def test_a_stage_whose_rows_cannot_be_written_rejects_that_report_only(tmp_path, monkeypatch):
+    import csv
+
     from lbgr import pipeline
     from lbgr.build.run import EXIT_REJECTED
-
-    import csv
 
     with open(ROOT / "data" / "tables" / "reports.csv", encoding="utf-8", newline="") as fh:
         first = next(csv.DictReader(fh))
