@@ -37,12 +37,10 @@ multiples ``3倍``) and ``slogan`` (a service radius such as ``15分钟…圈``)
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from itertools import accumulate
 
 from lbgr.parse.context import Context
 
@@ -104,9 +102,6 @@ class NumberGrammar:
         self.candidate_start = re.compile(
             f"[0-9０-９{_CN_CHARS}](?:(?<=[0-9０-９])|(?<=百)(?=分之)"
             f"|[{_CN_CHARS}]*+(?=[{re.escape(''.join(sorted(self.can_follow | {'年'})))}]))")
-        # The first characters of measure words that nothing else after a number starts with.
-        self.plain_unit_first = (self.unit_first - _RANGE_SEPS - frozenset("%％成") - frozenset(self.infix_qualifiers)
-                                 - self.scale_first)
         self.prefix_last = frozenset(word[-1] for word, _ in self.prefix_qualifiers)
         self.postfix_first = frozenset(word[0] for word, _ in self.postfix_qualifiers)
         # For ``lbgr.extract.measures``: the noun after a classifier names the counted thing
@@ -302,55 +297,6 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-class _Quoted:
-    """Whether a position of a text is strictly inside one of its ``quoted_spans``.
-
-    The spans are found at the first question (many paragraphs have tokens but no figure that
-    gets this far). Mostly each quote mark is closed by the very next one (“…”《…》“…”): the
-    spans are then the pairs of consecutive marks, and a position that is not a mark is inside
-    one iff an odd number of marks come before it, which one bisection of the marks' offsets
-    answers. Otherwise the spans are sorted by their opening offset, with the furthest close
-    among each prefix of them: a position is inside a span iff some span opening before it
-    closes after it, so again one bisection answers instead of a pass over every span.
-    """
-
-    __slots__ = ("text", "marks", "opens", "furthest_close")
-
-    def __init__(self, text: str):
-        self.text = text
-        self.marks: list[int] | None = None  # the offsets of the marks, when they pair up in turn
-        self.opens: list[int] | None = None
-
-    def _index(self) -> None:
-        # Split at the marks (kept): texts and marks alternate, and the running lengths give each
-        # mark's offset, all without a Python step per mark.
-        parts = _QUOTE_SPLIT.split(self.text)
-        if _IN_TURN.fullmatch("".join(parts[1::2])):
-            self.marks = list(accumulate(map(len, parts)))[0:-1:2]
-            self.opens = []
-            return
-        spans = sorted(quoted_spans(self.text))
-        self.opens = [o for o, _ in spans]
-        self.furthest_close, furthest = [], -1
-        for _, c in spans:
-            furthest = c if c > furthest else furthest
-            self.furthest_close.append(furthest)
-
-    def inside(self, pos: int) -> bool:
-        """Whether ``pos``, which holds no quote mark, is strictly inside a quoted span."""
-        if self.opens is None:
-            self._index()
-        if self.marks is not None:
-            return bisect.bisect_left(self.marks, pos) % 2 == 1
-        i = bisect.bisect_left(self.opens, pos)  # the spans opening before ``pos``
-        return i > 0 and self.furthest_close[i - 1] > pos
-
-
-# A run of quote marks each closed by the next: the pairs ``quoted_spans`` then finds.
-_IN_TURN = re.compile("(?:" + "|".join(re.escape(o + c) for o, c in [*_QUOTES.items(), ('"', '"')]) + ")*")
-_QUOTE_SPLIT = re.compile(f"({_QUOTE_CHARS.pattern})")
-
-
 def _parse_token(m: re.Match) -> tuple[int | Decimal, str] | None:
     """(value, kind of token) for a number token; kind is 'ar', 'cn' or 'pct'."""
     kind = m.lastgroup  # the alternatives are the only groups: pct, ar or cn
@@ -433,7 +379,7 @@ def find_quantities(text: str, g: NumberGrammar | None = None) -> list[Quantity]
     build's codebooks (``grammar(ctx)``); by default that of the package's own."""
     g = g or default_grammar()
     out: list[Quantity] = []
-    quoted: _Quoted | None = None  # made when a first token needs it; many paragraphs have none
+    quoted: list[tuple[int, int]] | None = None  # found when a first token needs them
     next_start, token_at = g.candidate_start.search, _TOKEN.match
     pos = 0
     while (at := next_start(text, pos)) is not None:
@@ -446,7 +392,7 @@ def find_quantities(text: str, g: NumberGrammar | None = None) -> list[Quantity]
                 or m.group() == "一":
             continue
         if quoted is None:
-            quoted = _Quoted(text)
+            quoted = quoted_spans(text)
         q = _read_quantity(text, m, quoted, g)
         if q is not None:
             out.append(q)
@@ -466,16 +412,13 @@ def _spaced(text: str, p: int, token_kind: str | None, g: NumberGrammar) -> bool
             and text[p + 1:p + 2] not in _RANGE_SEPS)
 
 
-def _read_quantity(text: str, m: re.Match, quoted: _Quoted, g: NumberGrammar) -> Quantity | None:
-    """The quantity whose number is the token ``m``, or None; ``quoted``: ``_Quoted(text)``."""
+def _read_quantity(text: str, m: re.Match, quoted: list[tuple[int, int]], g: NumberGrammar) -> Quantity | None:
+    """The quantity whose number is the token ``m``, or None; ``quoted``: ``quoted_spans(text)``."""
     token = m.group()
-    if m.lastgroup == "ar" and len(token) <= _MAX_INT_DIGITS and token.isdigit():
-        low, token_kind = int(token), "ar"  # what ``_parse_token`` gives (``int`` reads full-width digits too)
-    else:
-        parsed = _parse_token(m)
-        if parsed is None:
-            return None
-        low, token_kind = parsed
+    parsed = _parse_token(m)
+    if parsed is None:
+        return None
+    low, token_kind = parsed
     num_start, p = m.span()
 
     high: int | Decimal | None = None
@@ -484,13 +427,7 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted, g: NumberGrammar) ->
     if _spaced(text, p, token_kind, g):
         p += 1
     c = text[p:p + 1]
-    if token_kind != "pct" and c in g.plain_unit_first:
-        # Most figures are a number and a measure word (244件), with no range, qualifier or
-        # magnitude between them: the measure word is looked up at once.
-        unit, unit_norm, kind = _measure_word(text, p, token_kind, g)
-        if unit is None:
-            return None
-    elif c == "年":
+    if c == "年":
         if not text.endswith(_YEARS_AFTER, 0, num_start) or (token_kind == "ar" and len(token) > 2):
             return None
         unit, unit_norm, kind = "年", "年", "duration"
@@ -565,7 +502,7 @@ def _read_quantity(text: str, m: re.Match, quoted: _Quoted, g: NumberGrammar) ->
     if (kind == "duration" or unit_norm in ("公里", "千米")) and _SLOGAN_AFTER.match(text, p):
         kind = "slogan"
     else:
-        if quoted.inside(num_start):
+        if any(opener < num_start < closer for opener, closer in quoted):  # inside a title, a quotation or a name
             return None
         kind = _change_or_level(text, start, unit_norm, kind, g)
 
