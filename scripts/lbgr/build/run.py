@@ -490,14 +490,14 @@ def clean_abandoned(parent: Path) -> list[str]:
 _HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
 
 
-def _validated_record(path: Path | None) -> dict | None:
+def _validated_record(path: Path | None, key: str) -> dict | None:
     """What the installed package passed validation with (``lbgr.validate``), if it was validated
-    by the code, schemas and libraries of this build."""
+    by the code, schemas and libraries of this build (``key``: their ``validation_key``)."""
     try:
         record = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) and record.get("key") == validation_key() else None
+    return record if isinstance(record, dict) and record.get("key") == key else None
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -620,8 +620,9 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         # Groups of reports are checked in worker processes once there are several groups. The
         # checks whose inputs are those the replaced package passed with are not run again.
         record_file = stamp_file.with_name("validated.json") if stamp_file else None
+        validated_key = validation_key() if record_file else ""
         validation = validate_package(tmp, jobs=jobs if n_summaries > 2 * REPORTS_PER_GROUP else 1,
-                                      previous=_validated_record(record_file))
+                                      previous=_validated_record(record_file, validated_key))
         stats["wall_seconds"]["dedupe"] = t0 - t_processed
         stats["wall_seconds"]["package_stages_and_write"] = t1 - t0
         stats["write_seconds"] = write_seconds
@@ -650,7 +651,7 @@ def _build(raw_dir: Path, out_dir: Path, in_place: bool, ctx: Context, manifest:
         stats["wall_seconds"]["install"] = time.perf_counter() - t2
         if stamp_file:
             stamp_file.write_text(stamp)
-            _write_atomically(record_file, json.dumps({"key": validation_key(), **validation.record}))
+            _write_atomically(record_file, json.dumps({"key": validated_key, **validation.record}))
         stats["cache_entries_pruned"] = spool.prune()
         stats["wall_seconds"]["total"] = time.perf_counter() - t_start
     except Exception as exc:  # a bug while writing or validating must not leave half-written data
